@@ -1,0 +1,55 @@
+"""``scrapy crawl`` with a database check first and an exit status cron can act on.
+
+Exit status: 0 when the run finished and stored everything it extracted; 1 when it could not
+start (unreachable database, bad arguments) or ended badly (storage failure, shutdown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+from twisted.python.failure import Failure
+
+from crawler.extensions import EXIT_FAILED, exit_status
+from crawler.spiders.portal import SpiderArgumentError
+from storage.database import DatabaseUnavailable, open_database, resolve_database_url
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one spider name, e.g. scrapy crawl portal -a start_url=URL")
+        assert self.settings is not None and self.crawler_process is not None
+        try:
+            open_database(resolve_database_url(self.settings.get("DATABASE_URL"))).dispose()
+        except DatabaseUnavailable as exc:
+            _fail(str(exc))
+            self.exitcode = EXIT_FAILED
+            return
+        crawler = self._create_crawler(args[0])
+        startup_errors: list[BaseException] = []
+
+        def record(failure: Failure) -> None:
+            startup_errors.append(failure.value)
+
+        self.crawler_process.crawl(crawler, **opts.spargs).addErrback(record)
+        self.crawler_process.start()
+        if startup_errors:
+            error = startup_errors[0]
+            if isinstance(error, SpiderArgumentError | DatabaseUnavailable):
+                _fail(str(error))
+            else:
+                _fail(f"the crawl could not start: {type(error).__name__}: {error}")
+            self.exitcode = EXIT_FAILED
+            return
+        if crawler.stats is None:
+            self.exitcode = EXIT_FAILED
+            return
+        self.exitcode = exit_status(crawler.stats.get_stats())

@@ -1,0 +1,92 @@
+"""Every default of the crawler, in one place.
+
+Override modules (``settings.production``, ``settings.demo``) import this and change a few
+names; single values can be changed per run with ``-s NAME=VALUE``. Secrets never live here:
+``DATABASE_URL`` comes from the environment variable of the same name when it is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+BOT_NAME = "portal_crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Storage -------------------------------------------------------------------------------
+# Any SQLAlchemy URL: sqlite:///path, postgresql+psycopg://user@host/db, mysql+pymysql://...
+DATABASE_URL = os.environ.get(
+    "DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'data' / 'articles.sqlite3'}"
+)
+# Rows are written in batches from a worker thread; a batch is flushed when it is this big
+# or when STORE_FLUSH_INTERVAL seconds have passed, whichever comes first.
+STORE_BATCH_SIZE = 100
+STORE_FLUSH_INTERVAL = 2.0
+# When this many items wait for a slow database, the pipeline stops accepting new ones until
+# a batch is written (back-pressure instead of unbounded memory).
+STORE_MAX_PENDING = 2000
+
+# --- Site rules and extraction ---------------------------------------------------------------
+SITES_MODULE = "crawler.sites"
+# Articles whose main text is shorter than this many characters are dropped as not_article.
+MIN_BODY_CHARS = 40
+# Tracking parameters removed from canonical URLs (exact names or prefixes ending in '*').
+TRACKING_PARAMETERS = [
+    "utm_*",
+    "spm",
+    "from",
+    "share*",
+    "wfr",
+    "isappinstalled",
+    "scene",
+    "clicktime",
+    "enterid",
+]
+
+# --- Pipelines, middlewares, extensions -----------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.normalize.NormalizePipeline": 200,
+    "pipelines.dedupe.DeduplicatePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # after HttpCompressionMiddleware (590) so the charset is read from the decoded body
+    "crawler.middlewares.CharsetCorrectionMiddleware": 580,
+}
+EXTENSIONS = {
+    "crawler.extensions.RunSummary": 500,
+    "crawler.extensions.Progress": 510,
+}
+LOG_FORMATTER = "crawler.logformatter.QuietDropLogFormatter"
+# Seconds between progress lines (pages, articles, rate) during a crawl; 0 disables them.
+PROGRESS_INTERVAL = 30.0
+
+# --- Politeness and network --------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = "portal-crawler/0.1 (+https://example.invalid/portal-crawler)"
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+AUTOTHROTTLE_ENABLED = False
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+# The demo portal and the tests run on 127.0.0.1; real crawls should not reach private
+# networks (see the README's security notes).
+ALLOW_PRIVATE_NETWORKS = False
+
+# --- Logging and misc ------------------------------------------------------------------------
+LOG_LEVEL = "INFO"
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,68 @@
+"""The tables downstream consumers query. Column meanings are a public contract (design.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import AwareDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; elsewhere use 64-bit ids.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+# MariaDB's TEXT holds 64 KB, too little for some article pages.
+LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+# JSONB on PostgreSQL so consumers can index and query category paths.
+JsonList = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# utf8mb4 index keys are limited to 3072 bytes on InnoDB: 768 characters.
+URL_LENGTH = 768
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Article(Base):
+    """One fetched article page; syndicated copies point at the first stored copy."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str] = mapped_column(String(URL_LENGTH), unique=True)
+    site: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(255))
+    author: Mapped[str | None] = mapped_column(String(255))
+    published_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+    summary: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[list[str] | None] = mapped_column(JsonList)
+    body: Mapped[str] = mapped_column(LongText)
+    body_html: Mapped[str | None] = mapped_column(LongText)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    duplicate_of: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+    __table_args__: Any = (Index("ix_articles_site_published", "site", "published_at"),)
+
+
+ARTICLE_CONTENT_FIELDS = (
+    "url",
+    "site",
+    "title",
+    "source",
+    "author",
+    "published_at",
+    "summary",
+    "category",
+    "body",
+    "body_html",
+    "content_hash",
+)
