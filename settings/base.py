@@ -29,6 +29,8 @@ STORE_FLUSH_INTERVAL = 2.0
 # When this many items wait for a slow database, the pipeline stops accepting new ones until
 # a batch is written (back-pressure instead of unbounded memory).
 STORE_MAX_PENDING = 2000
+# Failed write attempts in a row before the run gives up with finish reason storage_failed.
+STORE_MAX_CONSECUTIVE_FAILURES = 5
 
 # --- Site rules and extraction ---------------------------------------------------------------
 SITES_MODULE = "crawler.sites"
@@ -60,11 +62,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.extensions.RunSummary": 500,
-    "crawler.extensions.Progress": 510,
 }
 LOG_FORMATTER = "crawler.logformatter.QuietDropLogFormatter"
-# Seconds between progress lines (pages, articles, rate) during a crawl; 0 disables them.
-PROGRESS_INTERVAL = 30.0
+# Seconds between Scrapy's progress lines (pages, items, rate) during a crawl.
+LOGSTATS_INTERVAL = 30.0
 
 # --- Politeness and network --------------------------------------------------------------------
 ROBOTSTXT_OBEY = True

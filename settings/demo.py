@@ -3,4 +3,4 @@
 from settings.base import *  # noqa: F403
 
 ALLOW_PRIVATE_NETWORKS = True
-PROGRESS_INTERVAL = 5.0
+LOGSTATS_INTERVAL = 5.0

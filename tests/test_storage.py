@@ -1,0 +1,106 @@
+"""The repository against real SQLite, PostgreSQL and MariaDB databases."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from storage.database import DatabaseUnavailable, open_database, redact_url, resolve_database_url
+from storage.repository import ArticleRepository
+from tests.conftest import rows
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def article(number: int, body: str | None = None, **fields: Any) -> dict[str, Any]:
+    return {
+        "url": f"http://news.example.cn/a/{number}.html?utm_source=x",
+        "canonical_url": f"http://news.example.cn/a/{number}.html",
+        "site": "example",
+        "title": f"标题{number}",
+        "source": "新华社",
+        "author": "张三",
+        "published_at": datetime(2019, 1, 16, 15, 18, tzinfo=BEIJING),
+        "summary": None,
+        "category": ["金融科技", "云计算"],
+        "body": body or f"正文第{number}篇。\n第二段。",
+        "body_html": "<p>正文</p>",
+        "content_hash": hashlib.sha256((body or str(number)).encode()).hexdigest(),
+        **fields,
+    }
+
+
+def test_batch_outcomes_and_idempotent_recrawl(database_url: str) -> None:
+    repository = ArticleRepository(open_database(database_url))
+    first = repository.save_batch(
+        [article(1), article(2), article(3, body="同一篇"), article(4, body="同一篇")]
+    )
+    assert (first.stored, first.duplicates, first.updated, first.unchanged) == (3, 1, 0, 0)
+
+    again = repository.save_batch(
+        [article(1), article(2), article(3, body="同一篇"), article(4, body="同一篇")]
+    )
+    assert (again.stored, again.duplicates, again.updated, again.unchanged) == (0, 0, 0, 4)
+
+    changed = repository.save_batch([article(2, body="改过的正文"), article(5, body="同一篇")])
+    assert (changed.stored, changed.duplicates, changed.updated) == (0, 1, 1)
+
+    stored = {row["canonical_url"].rsplit("/", 1)[1]: row for row in rows(database_url)}
+    assert len(stored) == 5
+    assert stored["2.html"]["body"] == "改过的正文"
+    assert stored["2.html"]["updated_at"] is not None
+    assert stored["1.html"]["updated_at"] is None
+    original = stored["3.html"]["id"]
+    assert stored["3.html"]["duplicate_of"] is None
+    assert stored["4.html"]["duplicate_of"] == original
+    assert stored["5.html"]["duplicate_of"] == original
+    assert stored["1.html"]["last_seen_at"] >= stored["1.html"]["first_seen_at"]
+    repository.engine.dispose()
+
+
+def test_values_round_trip_exactly(database_url: str) -> None:
+    repository = ArticleRepository(open_database(database_url))
+    long_body = "长" * 100_000  # more than MariaDB's 64 KB TEXT
+    repository.save_batch([article(1, body=long_body)])
+    (row,) = rows(database_url)
+    assert row["published_at"] == datetime(2019, 1, 16, 15, 18, tzinfo=BEIJING)
+    assert row["published_at"].utcoffset() == timedelta(hours=8)
+    assert row["first_seen_at"].tzinfo is not None
+    assert row["category"] == ["金融科技", "云计算"]
+    assert row["body"] == long_body
+    assert row["title"] == "标题1"
+    repository.engine.dispose()
+
+
+def test_utc_input_is_the_same_instant(sqlite_url: str) -> None:
+    repository = ArticleRepository(open_database(sqlite_url))
+    repository.save_batch([article(1, published_at=datetime(2019, 1, 16, 7, 18, tzinfo=UTC))])
+    (row,) = rows(sqlite_url)
+    assert row["published_at"] == datetime(2019, 1, 16, 15, 18, tzinfo=BEIJING)
+    raw = rows(sqlite_url, "SELECT published_at FROM articles")[0]["published_at"]
+    assert raw == "2019-01-16 15:18:00+08:00"  # readable for people using the sqlite3 shell
+
+
+def test_unreachable_database_is_one_readable_line() -> None:
+    with pytest.raises(DatabaseUnavailable) as caught:
+        open_database("postgresql+psycopg://crawler:s3cret@127.0.0.1:1/test")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "s3cret" not in message
+    assert "127.0.0.1:1" in message
+    with pytest.raises(DatabaseUnavailable, match="not a valid database URL"):
+        open_database("no-such-scheme")
+
+
+def test_password_is_redacted() -> None:
+    assert redact_url("postgresql+psycopg://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
+
+
+def test_environment_overrides_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///env.sqlite3")
+    assert resolve_database_url("sqlite:///setting.sqlite3") == "sqlite:///env.sqlite3"
+    monkeypatch.delenv("DATABASE_URL")
+    assert resolve_database_url("sqlite:///setting.sqlite3") == "sqlite:///setting.sqlite3"
