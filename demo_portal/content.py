@@ -1,0 +1,541 @@
+"""The demo portal's site model: sections, articles (the ground truth) and rendered pages.
+
+Everything is generated in memory from seeded RNGs, so two ``build_portal()`` calls with
+the same arguments produce byte-identical pages, and tests can compare what the crawler
+stored against ``Portal.articles`` without any fixture files.  The one hand-made story is
+the shared "seed" article, copied into ``demo_portal/seed/`` so the demo works without
+``../shared``; it is served twice (UTF-8 in fintech, GBK in cloud) as a syndicated pair.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from demo_portal import pools
+from demo_portal.models import ArticleLayout, Block, BlockKind, DemoArticle, Page, Section
+from demo_portal.render import (
+    CLOUD_NAME,
+    FINTECH_NAME,
+    LOGO_PATH,
+    STYLESHEET_PATH,
+    THUMB_PATH,
+    SiteChrome,
+    listing_path,
+    render_cloud_article,
+    render_cloud_listing,
+    render_fintech_article,
+    render_fintech_listing,
+    render_home,
+    render_not_found,
+    render_simple_page,
+    render_topic,
+)
+
+__all__ = [
+    "SEED_CLOUD_PATH",
+    "SEED_FINTECH_PATH",
+    "DemoArticle",
+    "Page",
+    "Portal",
+    "Section",
+    "build_portal",
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SEED_DIR = Path(__file__).resolve().parent / "seed"
+SEED_FINTECH_PATH = "/fintech/20190116/152488.html"
+SEED_CLOUD_PATH = "/cloud/2019-01/16/content_152488.shtml"
+ATTACHMENT_PATH = "/fintech/files/2019-fintech-report.pdf"
+ATTACHMENT_TITLE = "《2019中国金融科技发展报告》（PDF）"
+TOPIC_PATH = "/topic/jinrongyun/index.html"
+TOPIC_TITLE = "专题：金融云的下一个十年"
+
+HTML_UTF8 = "text/html; charset=utf-8"
+HTML_NO_CHARSET = "text/html"
+HTML_GBK = "text/html; charset=GBK"
+
+FINTECH_NEWEST = datetime(2019, 1, 15, 21, 40, tzinfo=SHANGHAI)
+"""Generated fintech stories are older than the seed (2019-01-16), so it tops page 1."""
+CLOUD_NEWEST = datetime(2019, 3, 5, 9, 30, 12, tzinfo=SHANGHAI)
+FINTECH_NEWEST_ID = 152487
+
+# A 1x1 transparent PNG: enough for <img> links to resolve without shipping binaries.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+STYLESHEET = (
+    b"body{font:14px/1.8 'Microsoft YaHei',SimSun,sans-serif;margin:0}\n"
+    b".w1200{width:1200px;margin:0 auto}\n"
+)
+ROBOTS_TXT = b"User-agent: *\nAllow: /\n"
+
+
+@dataclass
+class Portal:
+    """The whole demo site: navigation structure, ground truth and the servable pages.
+
+    ``articles`` holds one entry per article URL (the seed story appears twice, the
+    GBK copy having ``duplicate_of`` set).  ``pages()`` is what the server serves; any
+    path missing from it is a 404.
+    """
+
+    sections: list[Section]
+    articles: list[DemoArticle]
+    non_article_paths: list[str]
+    """HTML pages that are neither articles nor section listings (home, about, topic…)."""
+    attachment_path: str
+    attachment_linked_from: str
+    twice_listed_path: str | None
+    """An article that appears on two consecutive listing pages of the fintech section."""
+    lying_header_paths: list[str]
+    """GBK pages whose Content-Type header claims UTF-8; only their <meta> is truthful."""
+    _pages: dict[str, Page] = field(repr=False, compare=False)
+
+    def pages(self) -> dict[str, Page]:
+        """Path -> Page for every URL the portal answers with 200 (a copy; safe to mutate)."""
+        return dict(self._pages)
+
+    def not_found_page(self, path: str) -> Page:
+        """The body sent with a 404, so even errors look like the real site's."""
+        return Page(render_not_found(path).encode("utf-8"), HTML_UTF8)
+
+    def section(self, slug: str) -> Section:
+        """Look a section up by slug ("fintech" or "cloud")."""
+        return next(section for section in self.sections if section.slug == slug)
+
+    def article(self, url_path: str) -> DemoArticle:
+        """Ground truth for one article URL path."""
+        return next(article for article in self.articles if article.url_path == url_path)
+
+    @property
+    def listing_paths(self) -> list[str]:
+        """Every paginated listing page of every section, in crawl order."""
+        return [path for section in self.sections for path in section.listing_paths]
+
+    @property
+    def article_paths(self) -> list[str]:
+        """Every article URL path, seed copies included."""
+        return [article.url_path for article in self.articles]
+
+
+# ---------------------------------------------------------------------------
+# Seed story
+# ---------------------------------------------------------------------------
+
+
+def load_seed_articles() -> tuple[DemoArticle, DemoArticle]:
+    """Ground truth for the seed story at both of its URLs, from seed/expected.json."""
+    expected = json.loads((SEED_DIR / "expected.json").read_text(encoding="utf-8"))
+    original = DemoArticle(
+        url_path=SEED_FINTECH_PATH,
+        title=expected["title"],
+        source=expected["source"],
+        author=expected["author"],
+        published_at=datetime.fromisoformat(expected["published_at"]).astimezone(SHANGHAI),
+        summary=expected["summary"],
+        category=list(expected["category"]),
+        body=expected["body"],
+        section="fintech",
+        encoding="utf-8",
+    )
+    syndicated = replace(
+        original,
+        url_path=SEED_CLOUD_PATH,
+        category=list(expected["category"]),
+        section="cloud",
+        encoding="gbk",
+        duplicate_of=SEED_FINTECH_PATH,
+    )
+    return original, syndicated
+
+
+# ---------------------------------------------------------------------------
+# Article generation
+# ---------------------------------------------------------------------------
+
+
+def _fill(template: str, rng: random.Random) -> str:
+    """Fill every slot a template may use; unused slots are simply ignored."""
+    company, company2 = rng.sample(pools.COMPANIES, 2)
+    slots = {
+        "company": company,
+        "company2": company2,
+        "bank": rng.choice(pools.BANKS),
+        "city": rng.choice(pools.CITIES),
+        "person": rng.choice(pools.PEOPLE),
+        "n": str(rng.randint(12, 960)),
+        "n2": str(rng.randint(120, 9800)),
+        "n3": str(rng.randint(2, 9)),
+        "pct": str(rng.randint(11, 95)),
+        "pue": f"{rng.uniform(1.1, 1.3):.2f}",
+        "year": str(rng.choice((2017, 2018))),
+    }
+    slots.update({name: rng.choice(values) for name, values in pools.TITLE_SLOTS.items()})
+    return template.format_map(slots)
+
+
+def _unique_title(templates: Sequence[str], rng: random.Random, taken: set[str]) -> str:
+    """A title nobody else has; falls back to a numbered follow-up for huge portals."""
+    for _ in range(200):
+        title = _fill(rng.choice(templates), rng)
+        if title not in taken:
+            taken.add(title)
+            return title
+    base = _fill(rng.choice(templates), rng)
+    number = 2
+    while f"{base}（{number}）" in taken:
+        number += 1
+    taken.add(f"{base}（{number}）")
+    return f"{base}（{number}）"
+
+
+def _body_blocks(
+    sentence_pool: Sequence[str],
+    headings: Sequence[str],
+    rng: random.Random,
+    *,
+    with_headings: bool,
+    with_image: bool,
+    image_path: str,
+) -> tuple[list[Block], str]:
+    """4-12 paragraphs of 1-3 sentences, optionally with subheadings and a captioned image.
+
+    Sentence templates are drawn without replacement within one article, because real
+    articles never repeat a sentence and duplicate paragraphs would confuse dedup
+    heuristics.  Also returns the first sentence, which serves as the summary: real
+    CMSes fill 摘要 from the lead sentence, and cutting at "。" could split a quotation.
+    """
+    paragraph_count = rng.randint(4, 12)
+    templates = rng.sample(list(sentence_pool), len(sentence_pool))
+    sentences: list[list[str]] = []
+    for remaining_paragraphs in range(paragraph_count, 0, -1):
+        spare = len(templates) - remaining_paragraphs
+        take = min(rng.randint(1, 3), 1 + spare)
+        sentences.append([_fill(templates.pop(), rng) for _ in range(take)])
+    blocks = [Block(BlockKind.PARAGRAPH, "".join(paragraph)) for paragraph in sentences]
+    if with_headings:
+        chosen = rng.sample(list(headings), 2 if paragraph_count >= 8 else 1)
+        insert_at = [2, paragraph_count // 2 + 2][: len(chosen)]
+        for offset, (position, heading) in enumerate(zip(insert_at, chosen, strict=True)):
+            blocks.insert(position + offset, Block(BlockKind.HEADING, heading))
+    if with_image:
+        caption = _fill(rng.choice(pools.IMAGE_CAPTIONS), rng)
+        blocks.insert(1, Block(BlockKind.IMAGE, caption, image_path))
+    return blocks, sentences[0][0]
+
+
+@dataclass
+class _SectionStyle:
+    """What differs between the two generated sections."""
+
+    slug: str
+    name: str
+    encoding: str
+    newest: datetime
+    sentence_pool: tuple[str, ...]
+    headings: tuple[str, ...]
+    title_templates: tuple[str, ...]
+    sources: tuple[str, ...]
+    url_for: Callable[[datetime, int], str]
+
+
+def _fintech_url(moment: datetime, article_id: int) -> str:
+    return f"/fintech/{moment:%Y%m%d}/{article_id}.html"
+
+
+def _cloud_url(moment: datetime, article_id: int) -> str:
+    return f"/cloud/{moment:%Y-%m}/{moment:%d}/content_{article_id}.shtml"
+
+
+FINTECH_STYLE = _SectionStyle(
+    slug="fintech",
+    name=FINTECH_NAME,
+    encoding="utf-8",
+    newest=FINTECH_NEWEST,
+    sentence_pool=pools.FINTECH_SENTENCES + pools.CLOUD_SENTENCES[:6],
+    headings=pools.FINTECH_HEADINGS,
+    title_templates=pools.FINTECH_TITLE_TEMPLATES,
+    sources=pools.SOURCES_FINTECH,
+    url_for=_fintech_url,
+)
+
+CLOUD_STYLE = _SectionStyle(
+    slug="cloud",
+    name=CLOUD_NAME,
+    encoding="gbk",
+    newest=CLOUD_NEWEST,
+    sentence_pool=pools.CLOUD_SENTENCES + pools.DATACENTER_SENTENCES,
+    headings=pools.CLOUD_HEADINGS,
+    title_templates=pools.CLOUD_TITLE_TEMPLATES,
+    sources=pools.SOURCES_CLOUD,
+    url_for=_cloud_url,
+)
+
+
+def _generate_section(
+    style: _SectionStyle,
+    count: int,
+    taken_titles: set[str],
+    taken_bodies: set[str],
+) -> list[ArticleLayout]:
+    """Generate ``count`` articles for one section, newest first.
+
+    ``variant`` is the article's index so that byline/date/header styles rotate and a
+    default-sized portal exercises every combination.
+    """
+    rng = random.Random(f"demo-portal:{style.slug}")
+    moment = style.newest
+    article_id = FINTECH_NEWEST_ID if style.slug == "fintech" else 1200 + 41 * count
+    layouts = []
+    for index in range(count):
+        if index:
+            moment -= timedelta(minutes=rng.randint(6 * 60, 50 * 60))
+            article_id -= rng.randint(3, 40)
+        # Only the cloud "2019年03月05日09:30:12" format shows seconds; elsewhere keep none.
+        shows_seconds = style.slug == "cloud" and index % 2 == 1
+        published = moment.replace(second=rng.randint(1, 59) if shows_seconds else 0)
+        url_path = style.url_for(published, article_id)
+        title = _unique_title(style.title_templates, rng, taken_titles)
+        while True:
+            blocks, lead_sentence = _body_blocks(
+                style.sentence_pool,
+                style.headings,
+                rng,
+                with_headings=index % 4 in (0, 1),
+                with_image=index % 3 == 1,
+                image_path=f"/static/img/{style.slug}/{article_id}.png",
+            )
+            body = "\n".join(block.text for block in blocks)
+            if body not in taken_bodies:
+                taken_bodies.add(body)
+                break
+        summary = lead_sentence if index % 2 == 0 else None
+        author_person = rng.choice(pools.PEOPLE)
+        author = None if index % 3 == 2 else author_person
+        caption = next((b.text for b in blocks if b.kind is BlockKind.IMAGE), None)
+        article = DemoArticle(
+            url_path=url_path,
+            title=title,
+            source=rng.choice(style.sources),
+            author=author,
+            published_at=published,
+            summary=summary,
+            category=[style.name],
+            body=body,
+            section=style.slug,
+            encoding=style.encoding,
+            image_caption=caption,
+        )
+        layouts.append(
+            ArticleLayout(
+                article=article,
+                blocks=blocks,
+                variant=index,
+                editor=rng.choice(pools.EDITORS),
+            )
+        )
+    return layouts
+
+
+def _link_neighbours(ordered: list[DemoArticle], layouts: dict[str, ArticleLayout]) -> None:
+    """Fill related/previous/next links so article pages link to each other like real ones."""
+    for position, article in enumerate(ordered):
+        layout = layouts.get(article.url_path)
+        if layout is None:
+            continue
+        others = [a for a in ordered if a.url_path != article.url_path]
+        start = position % max(1, len(others))
+        layout.related = (others[start:] + others[:start])[:4]
+        layout.previous_article = ordered[position - 1] if position > 0 else None
+        layout.next_article = ordered[position + 1] if position + 1 < len(ordered) else None
+
+
+def _paginate(items: list[DemoArticle], page_size: int) -> list[list[DemoArticle]]:
+    chunks = [items[i : i + page_size] for i in range(0, len(items), page_size)]
+    return chunks or [[]]
+
+
+def _minimal_pdf(title: str) -> bytes:
+    """A small but well-formed PDF so content-type sniffing and PDF magic both agree."""
+    text = title.encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\nBT /F1 18 Tf 72 760 Td (%s) Tj ET\nendstream"
+        % (len(b"BT /F1 18 Tf 72 760 Td () Tj ET") + len(text), text),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    output = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(output))
+        output += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref_at = len(output)
+    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref_at,
+    )
+    return bytes(output)
+
+
+# ---------------------------------------------------------------------------
+# Portal assembly
+# ---------------------------------------------------------------------------
+
+
+def build_portal(articles_per_section: int = 18, page_size: int = 8) -> Portal:
+    """Build the demo portal; the defaults give 3 listing pages per section.
+
+    ``articles_per_section`` counts generated stories only; each section additionally
+    lists the seed story, so the defaults yield 36 generated + 1 seed story (38 URLs).
+    """
+    if articles_per_section < 1 or page_size < 1:
+        raise ValueError("articles_per_section and page_size must be at least 1")
+    seed_fintech, seed_cloud = load_seed_articles()
+    taken_titles = {seed_fintech.title}
+    taken_bodies = {seed_fintech.body}
+    fintech_layouts = _generate_section(
+        FINTECH_STYLE, articles_per_section, taken_titles, taken_bodies
+    )
+    cloud_layouts = _generate_section(CLOUD_STYLE, articles_per_section, taken_titles, taken_bodies)
+
+    attachment_layout = fintech_layouts[min(1, len(fintech_layouts) - 1)]
+    attachment_layout.attachment_path = ATTACHMENT_PATH
+    attachment_layout.attachment_title = ATTACHMENT_TITLE
+
+    def newest_first(articles: list[DemoArticle]) -> list[DemoArticle]:
+        return sorted(articles, key=lambda a: (a.published_at, a.url_path), reverse=True)
+
+    fintech_ordered = newest_first([seed_fintech] + [lay.article for lay in fintech_layouts])
+    cloud_ordered = newest_first([seed_cloud] + [lay.article for lay in cloud_layouts])
+    layouts_by_path = {lay.article.url_path: lay for lay in fintech_layouts + cloud_layouts}
+    _link_neighbours(fintech_ordered, layouts_by_path)
+    _link_neighbours(cloud_ordered, layouts_by_path)
+
+    all_articles = fintech_ordered + cloud_ordered
+    chrome = SiteChrome(
+        hot_articles=all_articles[1::7][:5],
+        ranking_articles=all_articles[3::5][:8],
+        topic_path=TOPIC_PATH,
+        topic_title=TOPIC_TITLE,
+    )
+
+    pages: dict[str, Page] = {}
+
+    def add_html(path: str, html: str, encoding: str, header: str) -> None:
+        pages[path] = Page(html.encode(encoding), header)
+
+    # Listings.  Page 2 of fintech repeats the last item of page 1, as happens on real
+    # sites when a story is published between two page loads, so dedup gets exercised.
+    fintech_pages = _paginate(fintech_ordered, page_size)
+    twice_listed_path = None
+    if len(fintech_pages) > 1:
+        fintech_pages[1].insert(0, fintech_pages[0][-1])
+        twice_listed_path = fintech_pages[0][-1].url_path
+    cloud_pages = _paginate(cloud_ordered, page_size)
+    sections = []
+    for slug, name, encoding, chunks, render, header in (
+        ("fintech", FINTECH_NAME, "utf-8", fintech_pages, render_fintech_listing, HTML_UTF8),
+        ("cloud", CLOUD_NAME, "gbk", cloud_pages, render_cloud_listing, HTML_NO_CHARSET),
+    ):
+        paths = [listing_path(slug, number) for number in range(1, len(chunks) + 1)]
+        for number, (path, items) in enumerate(zip(paths, chunks, strict=True), start=1):
+            add_html(path, render(items, number, len(chunks), chrome), encoding, header)
+        root = f"/{slug}/"
+        pages[root] = pages[paths[0]]
+        sections.append(
+            Section(
+                slug=slug,
+                name=name,
+                encoding=encoding,
+                root_path=root,
+                listing_paths=paths,
+                listing_items=[[a.url_path for a in items] for items in chunks],
+            )
+        )
+
+    # Articles.
+    lying_header_paths = [SEED_CLOUD_PATH]
+    pages[SEED_FINTECH_PATH] = Page((SEED_DIR / "article-utf8.html").read_bytes(), HTML_UTF8)
+    pages[SEED_CLOUD_PATH] = Page((SEED_DIR / "article-gbk.html").read_bytes(), HTML_UTF8)
+    for layout in fintech_layouts:
+        add_html(
+            layout.article.url_path, render_fintech_article(layout, chrome), "utf-8", HTML_UTF8
+        )
+    for layout in cloud_layouts:
+        header = (HTML_UTF8, HTML_NO_CHARSET, HTML_GBK)[layout.variant % 3]
+        if header == HTML_UTF8:
+            lying_header_paths.append(layout.article.url_path)
+        add_html(layout.article.url_path, render_cloud_article(layout, chrome), "gbk", header)
+
+    # Pages that are not articles.
+    simple_pages = {
+        "/about/index.html": (
+            "关于我们",
+            [
+                "中国IDC圈成立于2007年，是专注于数据中心、云计算和金融科技产业的专业媒体平台。",
+                "我们为行业用户提供资讯、研究报告、会议活动和市场推广等全方位服务。",
+            ],
+        ),
+        "/about/contact.html": (
+            "联系我们",
+            ["地址：北京市海淀区中关村大街1号", "电话：010-00000000", "邮箱：news@example.cn"],
+        ),
+        "/about/ad.html": ("广告服务", ["广告合作请致电010-00000000，或发送邮件至ad@example.cn。"]),
+        "/about/copyright.html": (
+            "版权声明",
+            ["本站原创内容版权归中国IDC圈所有，未经授权不得转载。转载请注明来源。"],
+        ),
+        "/dc/index.html": ("数据中心", ["数据中心频道正在改版升级中，敬请期待。"]),
+        "/login": ("会员登录", ["请输入用户名和密码登录。还没有账号？立即注册。"]),
+    }
+    for path, (title, paragraphs) in simple_pages.items():
+        add_html(path, render_simple_page(title, paragraphs, chrome), "utf-8", HTML_UTF8)
+    pages["/about/"] = pages["/about/index.html"]
+    pages["/dc/"] = pages["/dc/index.html"]
+    topic_articles = [a for a in all_articles if a.duplicate_of is None][::3][:8]
+    add_html(
+        TOPIC_PATH,
+        render_topic(
+            TOPIC_TITLE,
+            "金融机构上云进入深水区，本专题汇集金融云相关的政策、案例与观点。",
+            topic_articles,
+            chrome,
+        ),
+        "utf-8",
+        HTML_UTF8,
+    )
+    add_html("/", render_home(fintech_ordered[:6], cloud_ordered[:6], chrome), "utf-8", HTML_UTF8)
+
+    # Static resources.
+    pages["/robots.txt"] = Page(ROBOTS_TXT, "text/plain; charset=utf-8")
+    pages[STYLESHEET_PATH] = Page(STYLESHEET, "text/css")
+    for image_path in [LOGO_PATH, THUMB_PATH, "/static/img/banner.png", "/static/img/qrcode.png"]:
+        pages[image_path] = Page(TINY_PNG, "image/png")
+    for layout in fintech_layouts + cloud_layouts:
+        for block in layout.blocks:
+            if block.image_path:
+                pages[block.image_path] = Page(TINY_PNG, "image/png")
+    pages[ATTACHMENT_PATH] = Page(_minimal_pdf("2019 Fintech Report"), "application/pdf")
+
+    return Portal(
+        sections=sections,
+        articles=fintech_ordered + cloud_ordered,
+        non_article_paths=["/", TOPIC_PATH, "/dc/", *simple_pages],
+        attachment_path=ATTACHMENT_PATH,
+        attachment_linked_from=attachment_layout.article.url_path,
+        twice_listed_path=twice_listed_path,
+        lying_header_paths=lying_header_paths,
+        _pages=pages,
+    )
