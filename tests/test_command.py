@@ -13,7 +13,10 @@ from tests.conftest import run_scrapy
     ("arguments", "message"),
     [
         (["-a", "start_url=notaurl"], "start_url 'notaurl' is not an http(s) URL"),
-        (["-a", "start_url=ftp://example.cn/list"], "is not an http(s) URL (scheme 'ftp')"),
+        (
+            ["-a", "start_url=ftp://example.cn/list"],
+            "start_url 'ftp://example.cn/list' is not an http(s) URL (scheme 'ftp')",
+        ),
         (["-a", "site=no-such-site"], "unknown site 'no-such-site'; configured sites: demo"),
         ([], "give exactly one of -a start_url=URL or -a site=NAME"),
         (["-a", "site=demo", "-a", "max_pages=zero"], "max_pages 'zero' is not a whole number"),

@@ -7,10 +7,13 @@ start (unreachable database, bad arguments) or ended badly (storage failure, shu
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from typing import cast
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.extensions import EXIT_FAILED, exit_status
@@ -36,10 +39,19 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         startup_errors: list[BaseException] = []
 
-        def record(failure: Failure) -> None:
+        def record_failure(failure: Failure) -> None:
             startup_errors.append(failure.value)
 
-        self.crawler_process.crawl(crawler, **opts.spargs).addErrback(record)
+        def record_task(finished: asyncio.Task[None]) -> None:
+            if not finished.cancelled() and finished.exception() is not None:
+                startup_errors.append(cast(BaseException, finished.exception()))
+
+        # A Deferred with the Twisted crawler process, an asyncio Task with the asyncio one.
+        running = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(running, Deferred):
+            running.addErrback(record_failure)
+        else:
+            cast("asyncio.Task[None]", running).add_done_callback(record_task)
         self.crawler_process.start()
         if startup_errors:
             error = startup_errors[0]
