@@ -31,9 +31,17 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     portal = build_portal(arguments.articles_per_section, arguments.page_size)
-    server, base_url = start_server(
-        arguments.host, arguments.port, portal=portal, log_requests=arguments.verbose
-    )
+    try:
+        server, base_url = start_server(
+            arguments.host, arguments.port, portal=portal, log_requests=arguments.verbose
+        )
+    except OSError as exc:
+        print(
+            f"error: cannot serve the demo portal on {arguments.host}:{arguments.port}: "
+            f"{exc.strerror or exc} (choose another port with --port or DEMO_PORT)",
+            file=sys.stderr,
+        )
+        return 1
     print(base_url, flush=True)
     stop_requested = threading.Event()
 

@@ -57,6 +57,12 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # the SSRF guard: after RetryMiddleware (550) so refused requests are not retried
+    "crawler.middlewares.AddressGuardMiddleware": 560,
+    # counts redirect loops, which the duplicate filter would drop without a trace
+    "crawler.middlewares.RedirectLoopCounter": 570,
+    # between HttpCompressionMiddleware (590) and charset correction: images behind .html
+    "crawler.middlewares.BinaryContentMiddleware": 585,
     # after HttpCompressionMiddleware (590) so the charset is read from the decoded body
     "crawler.middlewares.CharsetCorrectionMiddleware": 580,
 }
@@ -84,9 +90,18 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 # The demo portal and the tests run on 127.0.0.1; real crawls should not reach private
 # networks (see the README's security notes).
 ALLOW_PRIVATE_NETWORKS = False
+# Networks (CIDR) reachable even when ALLOW_PRIVATE_NETWORKS is False, e.g. ["10.1.2.0/24"]
+# for an intranet mirror; everything else private stays refused.
+PRIVATE_NETWORK_ALLOWLIST: list[str] = []
+# Every connection resolves its host name here; names resolving to private, loopback,
+# link-local, multicast or reserved addresses are refused (crawler/security.py).
+TWISTED_DNS_RESOLVER = "crawler.security.GuardedResolver"
 
 # --- Logging and misc ------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+# The run summary (crawler.extensions.RunSummary) ends every run; the raw stats dictionary is
+# there for debugging with -s STATS_DUMP=True.
+STATS_DUMP = False
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
