@@ -1,0 +1,214 @@
+"""Tree preparation and linearisation shared by every field extractor.
+
+The page is parsed once (by the caller or by :func:`parse_page`); the extractor then works
+on one private copy, cleaned of invisible markup, and turns it into *lines*: runs of text
+that a browser would show on one line of a block. Lines remember the block element that owns
+them and their position in document order, which is what lets the field extractors reason
+about "the line under the headline" or "text between the title and the body".
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import parsel
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extraction.xpaths import (
+    AUTHOR_ATTR_RE,
+    BLOCK_TAGS,
+    BREADCRUMB_ATTR_RE,
+    HIDDEN_STYLE_RE,
+    INVISIBLE_TAGS,
+    SOURCE_ATTR_RE,
+    TITLE_ATTR_RE,
+    TITLE_ATTR_TAGS,
+)
+
+_WHITESPACE_RE = re.compile(r"[\s\u3000\xa0\u200b\u200c\u200d\ufeff]+")
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse every run of whitespace (including full-width and no-break spaces) to one
+    space: pages pad with &nbsp; and U+3000 for layout, which is never part of the text."""
+    return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def visible_length(text: str) -> int:
+    """Count characters a reader sees, ignoring whitespace; the unit of every density."""
+    return len(_WHITESPACE_RE.sub("", text))
+
+
+@dataclass(slots=True)
+class Line:
+    """One visual line of text: what a block element (or a ``<br>``-separated run) shows."""
+
+    text: str
+    link_chars: int
+    owner: HtmlElement
+    position: int
+    chars: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        # text is whitespace-normalised already: only single spaces are left to discount
+        self.chars = len(self.text) - self.text.count(" ")
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+
+def parse_page(page: str) -> HtmlElement | None:
+    """Parse HTML text with parsel (the parser the spider uses), so both entry points build
+    the same tree; returns None when nothing parseable is left."""
+    text = _XML_DECLARATION_RE.sub("", page)
+    if not text.strip():
+        return None
+    root = parsel.Selector(text=text, type="html").root
+    return root if isinstance(root, etree._Element) else None
+
+
+def working_copy(root: etree._Element) -> HtmlElement:
+    """Deep-copy the tree so pruning never touches the caller's (Scrapy's) selector."""
+    return copy.deepcopy(root)
+
+
+def drop_keeping_tail(element: etree._Element) -> None:
+    """Remove an element but keep its tail text, which belongs to the parent's content."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def strip_invisible(root: etree._Element) -> None:
+    """Remove scripts, styles, form widgets, comments and hidden elements: none of them is
+    text a reader sees, and script text would otherwise dominate the densities."""
+    doomed = [
+        element
+        for element in root.iter()
+        if not isinstance(element.tag, str)
+        or element.tag in INVISIBLE_TAGS
+        or HIDDEN_STYLE_RE.search(element.get("style") or "")
+    ]
+    for element in doomed:
+        drop_keeping_tail(element)
+
+
+def document_positions(root: etree._Element) -> dict[etree._Element, int]:
+    """Document-order index of every element, computed once before any pruning."""
+    return {element: index for index, element in enumerate(root.iter())}
+
+
+def iter_lines(root: etree._Element, positions: dict[etree._Element, int]) -> Iterator[Line]:
+    """Yield the visual lines of a subtree: block tags and ``<br>`` end a line, inline tags
+    don't; text inside ``<a>`` is counted as link text for link density."""
+    pieces: list[str] = []
+    link_chars = 0
+    owner: etree._Element | None = None
+    position = 0
+    blocks: list[etree._Element] = [root]
+    link_depth = 0
+
+    def flush() -> Line | None:
+        nonlocal pieces, link_chars, owner
+        text = normalize_space("".join(pieces))
+        line = Line(text, link_chars, owner, position) if text and owner is not None else None
+        pieces, link_chars, owner = [], 0, None
+        return line
+
+    def add(text: str, current: etree._Element) -> None:
+        nonlocal link_chars, owner, position
+        if not text:
+            return
+        if owner is None:
+            if not text.strip():
+                return
+            owner = blocks[-1]
+            position = positions.get(current, 0)
+        pieces.append(text)
+        if link_depth:
+            link_chars += visible_length(text)
+
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        is_block = tag in BLOCK_TAGS
+        if event == "start":
+            if is_block or tag == "br":
+                line = flush()
+                if line:
+                    yield line
+            if is_block and element is not root:
+                blocks.append(element)
+            if tag == "a":
+                link_depth += 1
+            if element.text:
+                add(element.text, element)
+        else:
+            if tag == "a":
+                link_depth = max(0, link_depth - 1)
+            if is_block:
+                line = flush()
+                if line:
+                    yield line
+                if element is not root and blocks and blocks[-1] is element:
+                    blocks.pop()
+            if element is not root and element.tail:
+                add(element.tail, element)
+    line = flush()
+    if line:
+        yield line
+
+
+def element_text(element: etree._Element) -> str:
+    """All text of a subtree, whitespace-normalised."""
+    return normalize_space("".join(element.itertext()))
+
+
+def class_and_id(element: etree._Element) -> str:
+    """The element's class and id as one string, the input of every attribute pattern."""
+    return f"{element.get('class') or ''} {element.get('id') or ''}".strip()
+
+
+@dataclass(slots=True)
+class MarkedElements:
+    """Elements whose class or id names a role (title, breadcrumb, author, source)."""
+
+    title: list[etree._Element]
+    breadcrumb: list[etree._Element]
+    author: list[etree._Element]
+    source: list[etree._Element]
+
+
+def mark_elements(root: etree._Element) -> MarkedElements:
+    """One pass over the tree sorting elements by the role their class/id names."""
+    marked = MarkedElements([], [], [], [])
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.get("rel") == "author" or element.get("itemprop") == "author":
+            marked.author.append(element)
+            continue
+        attributes = class_and_id(element).lower()
+        if not attributes:
+            continue
+        if element.tag in TITLE_ATTR_TAGS and TITLE_ATTR_RE.search(attributes):
+            marked.title.append(element)
+        if BREADCRUMB_ATTR_RE.search(attributes):
+            marked.breadcrumb.append(element)
+        if AUTHOR_ATTR_RE.search(attributes):
+            marked.author.append(element)
+        elif SOURCE_ATTR_RE.search(attributes):
+            marked.source.append(element)
+    return marked
