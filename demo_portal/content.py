@@ -161,24 +161,35 @@ def load_seed_articles() -> tuple[DemoArticle, DemoArticle]:
 # ---------------------------------------------------------------------------
 
 
-def _fill(template: str, rng: random.Random) -> str:
-    """Fill every slot a template may use; unused slots are simply ignored."""
+def _fill_slots(rng: random.Random) -> dict[str, str]:
+    """Draw a value for every slot a title/caption template may use (fixed draw order)."""
+    # Hot path for huge portals (titles retry until unique): bind methods locally.
+    choice, randint = rng.choice, rng.randint
     company, company2 = rng.sample(pools.COMPANIES, 2)
     slots = {
         "company": company,
         "company2": company2,
-        "bank": rng.choice(pools.BANKS),
-        "city": rng.choice(pools.CITIES),
-        "person": rng.choice(pools.PEOPLE),
-        "n": str(rng.randint(12, 960)),
-        "n2": str(rng.randint(120, 9800)),
-        "n3": str(rng.randint(2, 9)),
-        "pct": str(rng.randint(11, 95)),
+        "bank": choice(pools.BANKS),
+        "city": choice(pools.CITIES),
+        "person": choice(pools.PEOPLE),
+        "n": str(randint(12, 960)),
+        "n2": str(randint(120, 9800)),
+        "n3": str(randint(2, 9)),
+        "pct": str(randint(11, 95)),
         "pue": f"{rng.uniform(1.1, 1.3):.2f}",
-        "year": str(rng.choice((2017, 2018))),
+        "year": str(choice((2017, 2018))),
     }
-    slots.update({name: rng.choice(values) for name, values in pools.TITLE_SLOTS.items()})
-    return template.format_map(slots)
+    for name, values in _TITLE_SLOT_ITEMS:
+        slots[name] = choice(values)
+    return slots
+
+
+_TITLE_SLOT_ITEMS = tuple(pools.TITLE_SLOTS.items())
+
+
+def _fill(template: str, rng: random.Random) -> str:
+    """Fill every slot a template may use; unused slots are simply ignored."""
+    return template.format_map(_fill_slots(rng))
 
 
 def _unique_title(templates: Sequence[str], rng: random.Random, taken: set[str]) -> str:
@@ -196,39 +207,229 @@ def _unique_title(templates: Sequence[str], rng: random.Random, taken: set[str])
     return f"{base}（{number}）"
 
 
-def _body_blocks(
-    sentence_pool: Sequence[str],
-    headings: Sequence[str],
-    rng: random.Random,
-    *,
-    with_headings: bool,
-    with_image: bool,
-    image_path: str,
-) -> tuple[list[Block], str]:
-    """4-12 paragraphs of 1-3 sentences, optionally with subheadings and a captioned image.
+class _BodySlots(dict[str, str]):
+    """Slot values for one body sentence, drawn lazily so unused slots cost nothing."""
 
-    Sentence templates are drawn without replacement within one article, because real
-    articles never repeat a sentence and duplicate paragraphs would confuse dedup
-    heuristics.  Also returns the first sentence, which serves as the summary: real
-    CMSes fill 摘要 from the lead sentence, and cutting at "。" could split a quotation.
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__()
+        self._rng = rng
+
+    def __missing__(self, key: str) -> str:
+        rng = self._rng
+        if key == "company2":
+            value = rng.choice([c for c in pools.COMPANIES if c != self["company"]])
+        elif key in _BODY_SLOT_DRAWS:
+            value = _BODY_SLOT_DRAWS[key](rng)
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
+_BODY_SLOT_DRAWS: dict[str, Callable[[random.Random], str]] = {
+    "company": lambda rng: rng.choice(pools.COMPANIES),
+    "bank": lambda rng: rng.choice(pools.BANKS),
+    "city": lambda rng: rng.choice(pools.CITIES),
+    "person": lambda rng: rng.choice(pools.PEOPLE),
+    "n": lambda rng: str(rng.randint(12, 960)),
+    "n2": lambda rng: str(rng.randint(120, 9800)),
+    "n3": lambda rng: str(rng.randint(2, 9)),
+    "pct": lambda rng: str(rng.randint(11, 95)),
+    "pue": lambda rng: f"{rng.uniform(1.1, 1.3):.2f}",
+    "year": lambda rng: str(rng.choice((2017, 2018))),
+    "month": lambda rng: str(rng.randint(1, 12)),
+}
+
+
+class _Deck:
+    """Hands out a pool's items least-used first; ties are broken by the seeded RNG.
+
+    Items are dealt in shuffled rounds: every item is used once per round before any is
+    used again, so usage stays balanced across a whole section.  ``avoid`` skips items
+    the current article already used; when only avoided items remain in the round, the
+    next round is opened early (those items are then simply dealt later).
+    """
+
+    def __init__(self, items: Sequence[str], rng: random.Random) -> None:
+        self._items = list(dict.fromkeys(items))
+        self._rng = rng
+        self._queue: list[str] = []
+
+    def _new_round(self) -> list[str]:
+        items = list(self._items)
+        self._rng.shuffle(items)
+        return items
+
+    def draw(self, avoid: set[str]) -> str:
+        if not self._queue:
+            self._queue = self._new_round()
+        if avoid.issuperset(self._items):
+            avoid = set()  # an article longer than the pool: allow repeats
+        for _ in range(2):
+            for position in range(len(self._queue) - 1, -1, -1):
+                if self._queue[position] not in avoid:
+                    item = self._queue.pop(position)
+                    avoid.add(item)
+                    return item
+            self._queue = self._new_round() + self._queue
+        raise AssertionError("unreachable: a fresh round always has a usable item")
+
+
+@dataclass(frozen=True)
+class _Topic:
+    """Clause pools for one news topic: event + detail clauses, and opinion clauses."""
+
+    actions: tuple[str, ...]
+    details: tuple[str, ...]
+    views: tuple[str, ...]
+
+
+FINTECH_TOPIC = _Topic(pools.FINTECH_ACTIONS, pools.FINTECH_DETAILS, pools.FINTECH_VIEWS)
+CLOUD_TOPIC = _Topic(pools.CLOUD_ACTIONS, pools.CLOUD_DETAILS, pools.CLOUD_VIEWS)
+DATACENTER_TOPIC = _Topic(
+    pools.DATACENTER_ACTIONS, pools.DATACENTER_DETAILS, pools.DATACENTER_VIEWS
+)
+
+
+CHECKED_SECTION_SIZE = 120
+"""Sections up to this many stories also redraft bodies too similar to an earlier one."""
+
+
+def _shingles(text: str, size: int = 5) -> set[str]:
+    """Character shingles of a text with whitespace removed (what dedup compares)."""
+    compact = "".join(text.split())
+    return {compact[i : i + size] for i in range(len(compact) - size + 1)}
+
+
+class _BodyWriter:
+    """Writes a section's article bodies from clause decks shared by the whole section.
+
+    A sentence is either an event ("opener + action, detail。") or an opinion
+    ("speaker, view。").  Every clause pool is a :class:`_Deck`, so clauses are spread
+    evenly over the section and no article uses the same clause twice.  Slot values
+    are redrawn (up to ``MAX_REFILLS`` times) while a sentence already appeared in the
+    section, so in practice two stories never share a whole sentence.
+    """
+
+    OPINION_SHARE = 0.25
+    MAX_REFILLS = 20
+    MAX_DRAFTS = 8
+    MAX_SIMILARITY = 0.1
+    """Jaccard similarity of 5-character shingles a checked draft may have with any
+    earlier story of the section (a near-duplicate detector flags far higher values)."""
+
+    def __init__(self, topics: Sequence[_Topic], rng: random.Random) -> None:
+        self._rng = rng
+        self._written: set[str] = set()
+        self._shingles: list[set[str]] = []
+        self._openers = _Deck(pools.BODY_OPENERS, rng)
+        self._speakers = _Deck(pools.SPEAKERS, rng)
+        self._topics = [
+            (_Deck(t.actions, rng), _Deck(t.details, rng), _Deck(t.views, rng)) for t in topics
+        ]
+        # Topics are dealt in proportion to their number of event clauses.
+        self._topic_deck = _Deck(
+            [f"{i}:{k}" for i, t in enumerate(topics) for k in range(max(1, len(t.actions) // 8))],
+            rng,
+        )
+
+    def paragraphs(self) -> list[str]:
+        """4-8 paragraphs of 1-3 sentences (mostly 1-2), no clause repeated."""
+        rng = self._rng
+        used: dict[int, set[str]] = {}
+        paragraphs = []
+        for _ in range(rng.randint(4, 8)):
+            count = rng.choices((1, 2, 3), weights=(5, 4, 1))[0]
+            paragraphs.append("".join(self._sentence(used) for _ in range(count)))
+        return paragraphs
+
+    def distinct_paragraphs(self) -> list[str]:
+        """Like :meth:`paragraphs`, but redrafted while too similar to an earlier story.
+
+        Clause decks keep the *expected* overlap between two stories low; this removes
+        the unlucky tail (two stories that happen to share several clauses).  It costs a
+        comparison with every earlier story, so it is only used for portals of moderate
+        size (see ``CHECKED_SECTION_SIZE``).
+        """
+        best: tuple[float, list[str], set[str]] | None = None
+        for _ in range(self.MAX_DRAFTS):
+            paragraphs = self.paragraphs()
+            shingles = _shingles("".join(paragraphs))
+            worst = max(
+                (len(shingles & other) / len(shingles | other) for other in self._shingles),
+                default=0.0,
+            )
+            if best is None or worst < best[0]:
+                best = (worst, paragraphs, shingles)
+            if worst <= self.MAX_SIMILARITY:
+                break
+        assert best is not None
+        self._shingles.append(best[2])
+        return best[1]
+
+    def _sentence(self, used: dict[int, set[str]]) -> str:
+        rng = self._rng
+        topic = int(self._topic_deck.draw(set()).split(":")[0])
+        actions, details, views = self._topics[topic]
+
+        def pick(deck: _Deck) -> str:
+            return deck.draw(used.setdefault(id(deck), set()))
+
+        if rng.random() < self.OPINION_SHARE:
+            template = f"{pick(self._speakers)}，{pick(views)}。"
+        else:
+            template = f"{pick(self._openers)}{pick(actions)}，{pick(details)}。"
+        # Same clauses, other names and figures, until no earlier story has the sentence.
+        for _ in range(self.MAX_REFILLS):
+            sentence = template.format_map(_BodySlots(rng))
+            if sentence not in self._written:
+                break
+        self._written.add(sentence)
+        return sentence
+
+
+def _skip_legacy_body_draws(
+    rng: random.Random, pool_size: int, headings: Sequence[str], *, with_headings: bool
+) -> list[str]:
+    """Advance the metadata RNG exactly as the old sentence-template body generator did.
+
+    Bodies now come from their own RNG, but URLs, dates, titles, bylines and captions
+    are drawn from the section RNG interleaved with what the body used to consume.
+    Replaying those draws keeps every such value identical to earlier releases of the
+    portal.  Returns the subheadings the old generator chose (same draws, same values).
     """
     paragraph_count = rng.randint(4, 12)
-    templates = rng.sample(list(sentence_pool), len(sentence_pool))
-    sentences: list[list[str]] = []
+    rng.sample(range(pool_size), pool_size)
+    remaining = pool_size
     for remaining_paragraphs in range(paragraph_count, 0, -1):
-        spare = len(templates) - remaining_paragraphs
-        take = min(rng.randint(1, 3), 1 + spare)
-        sentences.append([_fill(templates.pop(), rng) for _ in range(take)])
-    blocks = [Block(BlockKind.PARAGRAPH, "".join(paragraph)) for paragraph in sentences]
-    if with_headings:
-        chosen = rng.sample(list(headings), 2 if paragraph_count >= 8 else 1)
-        insert_at = [2, paragraph_count // 2 + 2][: len(chosen)]
-        for offset, (position, heading) in enumerate(zip(insert_at, chosen, strict=True)):
-            blocks.insert(position + offset, Block(BlockKind.HEADING, heading))
-    if with_image:
-        caption = _fill(rng.choice(pools.IMAGE_CAPTIONS), rng)
+        take = min(rng.randint(1, 3), 1 + remaining - remaining_paragraphs)
+        remaining -= take
+        for _ in range(take):
+            _fill_slots(rng)
+    if not with_headings:
+        return []
+    return rng.sample(list(headings), 2 if paragraph_count >= 8 else 1)
+
+
+def _body_blocks(
+    paragraphs: list[str],
+    chosen_headings: list[str],
+    caption: str | None,
+    image_path: str,
+) -> list[Block]:
+    """Paragraph blocks plus subheadings and an optional captioned image.
+
+    Subheadings go before the third paragraph and, in longer articles, mid-way; the
+    image follows the first paragraph.
+    """
+    blocks = [Block(BlockKind.PARAGRAPH, paragraph) for paragraph in paragraphs]
+    positions = [2, len(paragraphs) // 2 + 2]
+    insert_at = [p for p in positions if p < len(paragraphs)][: len(chosen_headings)]
+    for offset, (position, heading) in enumerate(zip(insert_at, chosen_headings, strict=False)):
+        blocks.insert(position + offset, Block(BlockKind.HEADING, heading))
+    if caption is not None:
         blocks.insert(1, Block(BlockKind.IMAGE, caption, image_path))
-    return blocks, sentences[0][0]
+    return blocks
 
 
 @dataclass
@@ -239,7 +440,9 @@ class _SectionStyle:
     name: str
     encoding: str
     newest: datetime
-    sentence_pool: tuple[str, ...]
+    topics: tuple[_Topic, ...]
+    legacy_pool_size: int
+    """Size of the old whole-sentence pool; only used to replay the old RNG draws."""
     headings: tuple[str, ...]
     title_templates: tuple[str, ...]
     sources: tuple[str, ...]
@@ -259,7 +462,8 @@ FINTECH_STYLE = _SectionStyle(
     name=FINTECH_NAME,
     encoding="utf-8",
     newest=FINTECH_NEWEST,
-    sentence_pool=pools.FINTECH_SENTENCES + pools.CLOUD_SENTENCES[:6],
+    topics=(FINTECH_TOPIC,),
+    legacy_pool_size=len(pools.FINTECH_SENTENCES) + 6,
     headings=pools.FINTECH_HEADINGS,
     title_templates=pools.FINTECH_TITLE_TEMPLATES,
     sources=pools.SOURCES_FINTECH,
@@ -271,7 +475,8 @@ CLOUD_STYLE = _SectionStyle(
     name=CLOUD_NAME,
     encoding="gbk",
     newest=CLOUD_NEWEST,
-    sentence_pool=pools.CLOUD_SENTENCES + pools.DATACENTER_SENTENCES,
+    topics=(CLOUD_TOPIC, DATACENTER_TOPIC),
+    legacy_pool_size=len(pools.CLOUD_SENTENCES) + len(pools.DATACENTER_SENTENCES),
     headings=pools.CLOUD_HEADINGS,
     title_templates=pools.CLOUD_TITLE_TEMPLATES,
     sources=pools.SOURCES_CLOUD,
@@ -291,6 +496,7 @@ def _generate_section(
     default-sized portal exercises every combination.
     """
     rng = random.Random(f"demo-portal:{style.slug}")
+    writer = _BodyWriter(style.topics, random.Random(f"demo-portal-body:{style.slug}"))
     moment = style.newest
     article_id = FINTECH_NEWEST_ID if style.slug == "fintech" else 1200 + 41 * count
     layouts = []
@@ -303,23 +509,32 @@ def _generate_section(
         published = moment.replace(second=rng.randint(1, 59) if shows_seconds else 0)
         url_path = style.url_for(published, article_id)
         title = _unique_title(style.title_templates, rng, taken_titles)
+        with_image = index % 3 == 1
+        headings = _skip_legacy_body_draws(
+            rng, style.legacy_pool_size, style.headings, with_headings=index % 4 in (0, 1)
+        )
+        caption = _fill(rng.choice(pools.IMAGE_CAPTIONS), rng) if with_image else None
         while True:
-            blocks, lead_sentence = _body_blocks(
-                style.sentence_pool,
-                style.headings,
-                rng,
-                with_headings=index % 4 in (0, 1),
-                with_image=index % 3 == 1,
+            paragraphs = (
+                writer.distinct_paragraphs()
+                if count <= CHECKED_SECTION_SIZE
+                else writer.paragraphs()
+            )
+            blocks = _body_blocks(
+                paragraphs,
+                headings,
+                caption,
                 image_path=f"/static/img/{style.slug}/{article_id}.png",
             )
             body = "\n".join(block.text for block in blocks)
             if body not in taken_bodies:
                 taken_bodies.add(body)
                 break
+        # Real CMSes fill 摘要 from the lead sentence; cutting at "。" could split a quote.
+        lead_sentence = paragraphs[0][: paragraphs[0].index("。") + 1]
         summary = lead_sentence if index % 2 == 0 else None
         author_person = rng.choice(pools.PEOPLE)
         author = None if index % 3 == 2 else author_person
-        caption = next((b.text for b in blocks if b.kind is BlockKind.IMAGE), None)
         article = DemoArticle(
             url_path=url_path,
             title=title,
@@ -350,9 +565,12 @@ def _link_neighbours(ordered: list[DemoArticle], layouts: dict[str, ArticleLayou
         layout = layouts.get(article.url_path)
         if layout is None:
             continue
-        others = [a for a in ordered if a.url_path != article.url_path]
-        start = position % max(1, len(others))
-        layout.related = (others[start:] + others[:start])[:4]
+        # The next four of "everyone else" in a rotation starting at this position; by
+        # index arithmetic rather than building the list, so huge portals stay linear.
+        others = len(ordered) - 1
+        start = position % max(1, others)
+        picks = [(start + step) % others for step in range(min(4, others))]
+        layout.related = [ordered[i if i < position else i + 1] for i in picks]
         layout.previous_article = ordered[position - 1] if position > 0 else None
         layout.next_article = ordered[position + 1] if position + 1 < len(ordered) else None
 
