@@ -45,7 +45,7 @@ class ArticleLoader(ItemLoader):
 
     source_in = MapCompose(lambda value: strip_label(value, SOURCE_LABELS))
     author_in = MapCompose(lambda value: strip_label(value, AUTHOR_LABELS))
-    summary_in = MapCompose(lambda value: strip_label(value, SUMMARY_LABELS))
+    summary_in = MapCompose(lambda value: strip_label(value, SUMMARY_LABELS, whole_line=True))
     published_at_in = MapCompose(to_datetime)
     category_in = MapCompose(breadcrumb_parts)
     category_out = Identity()

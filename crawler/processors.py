@@ -58,18 +58,23 @@ def clean_multiline(value: str | None) -> str | None:
     return text or None
 
 
-def strip_label(value: str | None, labels: Iterable[str]) -> str | None:
+def strip_label(
+    value: str | None, labels: Iterable[str], *, whole_line: bool = False
+) -> str | None:
     """``来源：新华社  作者：张三`` -> ``新华社`` for the source labels.
 
     Removes a leading label (with a full-width or ASCII colon, or ``文/`` style slash) and cuts
     the value at the next label, a date, a wide gap or a separator bar, because info lines put
-    several fields next to each other.
+    several fields next to each other. With ``whole_line`` (summaries: prose that may well
+    contain dates and bars) only the leading label is removed.
     """
     text = clean_text(value)
     if text is None:
         return None
     label_group = "|".join(re.escape(label) for label in labels)
     text = re.sub(rf"^\s*[【\[]?(?:{label_group})\s*[】\]]?\s*[:：/]?\s*", "", text, count=1)
+    if whole_line:
+        return clean_text(text)
     if (match := _NEXT_LABEL.search(text)) is not None:
         text = text[: match.start()]
     if (match := _DATE_START.search(text)) is not None:

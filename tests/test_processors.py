@@ -108,3 +108,11 @@ def test_sanitize_html_keeps_structure() -> None:
         and "<h3>标题</h3>" in cleaned
         and 'src="http://a.cn/x.png"' in cleaned
     )
+
+
+def test_summary_keeps_dates_and_bars() -> None:
+    summary = "摘要：2018年6月，央行发布通知 | 要求加强监管。"
+    assert (
+        strip_label(summary, SUMMARY_LABELS, whole_line=True)
+        == "2018年6月，央行发布通知 | 要求加强监管。"
+    )
