@@ -30,8 +30,12 @@ Shapes found anywhere in a text (``iter_date_matches``), each optionally followe
 * ``2019-01-16``, ``2019/1/16``, ``2019.01.16``, ``2019-01-16T15:18:00`` (local time);
 * ISO 8601 / RFC 2822 style with an offset: ``...T15:18:00+08:00``, ``...Z``, ``... +0800``,
   ``... GMT``, ``... UTC+8`` (the offset is kept);
+* ``2021 06/18 10:09:15`` (year apart from month/day; the time is required);
 * ``2019年1月16日`` (``号`` too), ``2019年1月`` (month precision), ``二〇一九年一月十六日``;
 * ``Jan 16, 2019`` and ``16 January 2019`` (English pages, RSS ``pubDate``);
+* ``9/17/2004 5:54:13 AM`` and ``06/02/2022 - 13:48`` (ASP and European CMS templates): a
+  number above 12 is the day, else AM/PM means month/day and a 24-hour clock day/month;
+  an ambiguous pair without a clock (``06/02/2022``) is rejected;
 * year-less ``1月16日`` and ``01-16 15:18`` (the numeric one needs a time: ``3-5`` is a range);
 * ``今天/昨天/前天 10:20`` (time required), ``N秒/分钟/小时/天/周/个月/年前`` with digits or a
   small Chinese number, ``半小时前``, and ``刚刚`` unless it is the adverb (``刚刚结束``).
@@ -237,6 +241,13 @@ _BRANCHES: tuple[tuple[str, str], ...] = (
         rf"(?:(?:T|\s+|\s*[,，]\s*){_time_pattern('num')})?",
     ),
     (
+        # 2021 06/18 10:09:15 -- the year set apart from month/day (xinhuanet's split date
+        # widget read as one line); the time is required, "2021 3/4" alone is no date.
+        "ysd",
+        r"(?<![\d./:-])(?P<ysd_y>\d{4})\s+(?P<ysd_mo>\d{1,2}+)/(?P<ysd_d>\d{1,2}+)(?![\d/])"
+        rf"\s+{_time_pattern('ysd')}",
+    ),
+    (
         # 2019年1月16日 [15:18], or just 2019年1月 (month precision).
         "zh",
         r"(?<!\d)(?P<zh_y>\d{4})\s*年\s*(?P<zh_mo>\d{1,2}+)\s*月"
@@ -268,6 +279,15 @@ _BRANCHES: tuple[tuple[str, str], ...] = (
         "zmd",
         r"(?<![\d年])(?P<zmd_mo>\d{1,2}+)\s*月\s*(?P<zmd_d>\d{1,2}+)\s*[日号]"
         rf"(?:\s*{_time_pattern('zmd')})?",
+    ),
+    (
+        # 9/17/2004 5:54:13 AM, 06/02/2022 - 13:48, 17/09/2004 -- day and month both first.
+        # Which is which: a number above 12 can only be the day; otherwise a 12-hour clock
+        # (AM/PM) marks the US month/day order and a 24-hour clock the day/month order used
+        # everywhere else; with no time at all the order is unknowable and the date rejected.
+        "slash",
+        r"(?<![\d./:-])(?P<slash_a>\d{1,2}+)/(?P<slash_b>\d{1,2}+)/(?P<slash_y>\d{4})(?![\d/])"
+        rf"(?:(?:\s+-\s+|\s+|\s*,\s*){_time_pattern('slash')})?",
     ),
     (
         # 01-16 15:18 -- year inferred; the time is required because "3-5" alone is rarely a date.
@@ -309,8 +329,8 @@ def _compile_branches(*names: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
 # the digit run already tells which shapes can start there.  A cheap scanner finds those
 # starts and only the relevant branches are tried (~10x faster, same matches).
 _CANDIDATE_RE = re.compile(r"[0-9]++|[A-Za-z]++|[刚今昨前半〇零一二两三四五六七八九十]")
-_YEAR_FIRST = _compile_branches("iso", "num", "zh", "ago")
-_DAY_OR_MONTH_FIRST = _compile_branches("end", "zmd", "nmd", "ago")
+_YEAR_FIRST = _compile_branches("iso", "num", "ysd", "zh", "ago")
+_DAY_OR_MONTH_FIRST = _compile_branches("end", "zmd", "slash", "nmd", "ago")
 _NUMBER_FIRST = _compile_branches("ago")
 _MONTH_NAME_FIRST = _compile_branches("en")
 _WORD_FIRST = _compile_branches("cn", "word", "ago", "now")
@@ -491,6 +511,25 @@ def _absolute(
     return ParsedDate(value, precision)
 
 
+def _slash_date(match: re.Match[str], now: datetime, tz: tzinfo) -> ParsedDate:
+    """``A/B/YYYY [time]``: settle which of A and B is the month (see the branch comment)."""
+    first, second = int(match.group("slash_a")), int(match.group("slash_b"))
+    clock = _read_time(match, "slash")
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first:
+        month, day = first, second
+    elif clock is None or first == second:
+        if first != second:
+            raise _ImpossibleDate("day/month order unknowable without a clock")
+        month = day = first
+    elif match.group("slash_meridiem") is not None:
+        month, day = first, second
+    else:
+        day, month = first, second
+    return _absolute(int(match.group("slash_y")), month, day, clock, now, tz)
+
+
 def _yearless(
     month: int,
     day: int,
@@ -609,7 +648,7 @@ def _interpret(
             return _absolute(
                 int(group("iso_y")), int(group("iso_mo")), int(group("iso_d")), clock, now, zone
             )
-        if branch in ("num", "zh"):
+        if branch in ("num", "zh", "ysd"):
             day_text = group(f"{branch}_d")
             return _absolute(
                 int(group(f"{branch}_y")),
@@ -640,6 +679,8 @@ def _interpret(
                 now,
                 _utc_offset(zone_text) if zone_text is not None else tz,
             )
+        if branch == "slash":
+            return _slash_date(match, now, tz)
         if branch in ("zmd", "nmd"):
             return _yearless(
                 int(group(f"{branch}_mo")),

@@ -89,6 +89,22 @@ def _local(
         ("2024-02-29", _local(2024, 2, 29), "day"),
         ("2025-12-31", _local(2025, 12, 31), "day"),  # now.year + 1 is still plausible
         ("1990-01-01", _local(1990, 1, 1), "day"),
+        # Day and month before the year: a number above 12 is the day, AM/PM marks the US
+        # month/day order, a 24-hour clock the day/month order; unknowable without either.
+        ("9/17/2004 5:54:13 AM", _local(2004, 9, 17, 5, 54, 13), "second"),
+        ("7/5/2005 9:23:57 PM", _local(2005, 7, 5, 21, 23, 57), "second"),
+        ("12/25/2019, 3:18 PM", _local(2019, 12, 25, 15, 18), "minute"),
+        ("06/02/2022 - 13:48", _local(2022, 2, 6, 13, 48), "minute"),
+        ("发表时间： 06/02/2022 - 13:48", _local(2022, 2, 6, 13, 48), "minute"),
+        ("1/2/2019 10:00", _local(2019, 2, 1, 10), "minute"),
+        ("17/09/2004", _local(2004, 9, 17), "day"),
+        ("09/17/2004", _local(2004, 9, 17), "day"),
+        ("05/05/2005", _local(2005, 5, 5), "day"),
+        ("06/02/2022", None, None),
+        ("13/13/2019 10:00", None, None),
+        ("1998年3月号", _local(1998, 3, 1), "month"),
+        ("2021 06/18 10:09:15", _local(2021, 6, 18, 10, 9, 15), "second"),
+        ("2021  6/18  10:09", _local(2021, 6, 18, 10, 9), "minute"),
     ],
 )
 def test_absolute_dates(text: str, expected: datetime | None, precision: str | None) -> None:
@@ -370,6 +386,11 @@ def test_year_month_only_when_whole_text(text: str, expected: datetime, precisio
         "１３：６０",
         "v2019.1.2.3",
         "192.168.1.1",
+        "第1/2/2019期",
+        "12/1/20190",
+        "1/2/3/2019 10:00",
+        "2021 06/18",
+        "共2021 3/4",
     ],
 )
 def test_no_date(text: str) -> None:

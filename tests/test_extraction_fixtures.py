@@ -41,7 +41,7 @@ def case(request: pytest.FixtureRequest) -> tuple[ExtractedArticle, dict[str, An
 
 
 def test_fixture_set_is_complete() -> None:
-    assert len(PAGES) >= 8
+    assert len(PAGES) >= 30
     assert all(page.with_suffix(".json").is_file() for page in PAGES)
     assert any("gbk" in page.stem for page in PAGES)
 

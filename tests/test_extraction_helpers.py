@@ -11,17 +11,23 @@ from lxml import etree
 
 from crawler.dates import SHANGHAI
 from crawler.extraction import ExtractedArticle, extract_article
-from crawler.extraction.breadcrumb import clean_crumbs, split_crumbs
+from crawler.extraction.article import _without_headline
+from crawler.extraction.breadcrumb import clean_crumbs, split_crumbs, without_site_name
 from crawler.extraction.labels import (
     author_from_lines,
     bare_names,
+    byline_outlet,
     clean_author,
     clean_source,
+    dateline_credit,
     looks_like_info_line,
     reporter_names,
+    reprint_source,
     source_from_lines,
     trailing_bracketed_names,
+    unlabelled_source,
 )
+from crawler.extraction.metadata import PageMetadata
 from crawler.extraction.metrics import (
     author_correct,
     char_bigram_prf,
@@ -31,6 +37,7 @@ from crawler.extraction.metrics import (
     shingle_tp_fp_fn,
 )
 from crawler.extraction.patterns import BOILERPLATE_LINE_RE, SUMMARY_LINE_RE
+from crawler.extraction.published import choose_publication
 from crawler.extraction.title import strip_site_suffix
 
 
@@ -46,6 +53,10 @@ from crawler.extraction.title import strip_site_suffix
         ("来源：[ 国际金融报 ]", "国际金融报"),
         ("转自：微信公众号金融科技观察 | 文/王小明", "微信公众号金融科技观察"),
         ("来源：亿欧网记者 黄晓明发布时间：2019-01-14 18:50", "亿欧网"),
+        ("2019年01月16日 15:18 来源于 财新网", "财新网"),
+        ("本文来自微信公众号：远川研究所（ID：caijingyanjiu），作者：孙汉林", "远川研究所"),
+        ("数据来源于国家统计局。", None),
+        ("2019-01-16 15:18:02 来自北京", None),
         ("作者：张三 编辑：李四", None),
         ("来源：", None),
         ("责任编辑：王五", None),
@@ -72,6 +83,8 @@ def test_source_from_info_line(line: str, expected: str | None) -> None:
         ("来源：亿欧网记者 黄晓明发布时间：2019-01-14 18:50", "黄晓明"),
         ("作者：张三发布时间：2019-01-14", "张三"),
         ("ggjjzhzz 发表于 2005-9-15 11:46:00", "ggjjzhzz"),
+        ("由海姑娘张贴 @ 2005-06-14 03:25:55 (370)", "海姑娘"),
+        ("本文来自微信公众号：远川研究所，作者：孙汉林，题图来自：视觉中国", "孙汉林"),
         ("责任编辑：王五", None),
         ("编辑：山石", None),
         ("记者了解到，市场需求旺盛。", None),
@@ -162,6 +175,10 @@ def test_bare_names(line: str, expected: str | None) -> None:
         ("责任编辑：王五", True),
         ("2019年1月16日，国务院召开常务会议，部署进一步优化营商环境。", False),
         ("记者16日从国家网信办获悉，数字经济规模达到31万亿元。", False),
+        ("证券时报记者 张伟 王莹", True),
+        ("本报记者 张三 北京报道", True),
+        ("（记者 张三）", False),  # closing credit: part of the text
+        ("记者了解到，市场需求旺盛。", False),
     ],
 )
 def test_looks_like_info_line(line: str, expected: bool) -> None:
@@ -348,6 +365,122 @@ def test_selector_and_bytes_give_the_same_article() -> None:
     assert from_bytes.published_at == datetime(2021, 3, 4, 10, 20, tzinfo=SHANGHAI)
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("C114讯 1月16日消息（水易）工业和信息化部今日发布公报。", "水易"),
+        ("IT之家1月16日消息（张三、李四）据报道，", "张三 李四"),
+        ("新华社北京1月16日电 据商务部网站消息，", None),
+        ("本报讯（2019年）", None),
+    ],
+)
+def test_dateline_credit(line: str, expected: str | None) -> None:
+    assert dateline_credit(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("编者按：本文来自微信公众号“晚点LatePost”，作者：赵宇，36氪经授权发布。", "晚点LatePost"),
+        ("本文转载自公众号「远川研究所」，已获授权。", "远川研究所"),
+        ("本文来自微信公众号：远川研究所（ID：caijingyanjiu），作者：孙汉林", "远川研究所"),
+        ("本文认为，数据来自国家统计局。", None),
+    ],
+)
+def test_reprint_source(line: str, expected: str | None) -> None:
+    assert reprint_source([line]) == expected
+    assert looks_like_info_line(line) is (expected is not None)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["C114通信网 \xa0水易 2019/1/16 15:18"], "C114通信网"),
+        (["2019-01-16 15:18 中国新闻网"], "中国新闻网"),
+        (["来源：新华社 2019-01-16"], None),  # labelled: source_from_lines' job
+        (["2019-01-16 15:18 阅读 1234"], None),
+        (["我们的网站于2019-01-16上线"], None),
+        (["通信世界全媒体 2019-01-16 15:18 作者：张晓明 阅读：1286"], "通信世界全媒体"),
+    ],
+)
+def test_unlabelled_source(lines: list[str], expected: str | None) -> None:
+    assert unlabelled_source(lines) == expected
+
+
+@pytest.mark.parametrize(
+    ("categories", "title_tag", "expected"),
+    [
+        (["凤凰网", "凤凰网财经", "宏观"], "标题_凤凰网财经_凤凰网", ["凤凰网财经", "宏观"]),
+        (["财新网", "金融"], "标题_金融频道_财新网", ["金融"]),
+        (["财经", "宏观"], "标题_财经_新浪网", ["财经", "宏观"]),
+        (["新华网"], "标题-新华网", ["新华网"]),
+        (None, "标题-新华网", None),
+    ],
+)
+def test_site_name_is_not_a_category(
+    categories: list[str] | None, title_tag: str, expected: list[str] | None
+) -> None:
+    assert without_site_name(categories, title_tag) == expected
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        (
+            "标题很长的一篇文章---财政部16日公布的数据显示，收入增长6.2%。",
+            "财政部16日公布的数据显示，收入增长6.2%。",
+        ),
+        ("标题很长的一篇文章,房贷利率,银行,首套房", None),
+        ("标题很长的一篇文章", None),
+        (
+            "标题很长的一篇文章，占GDP比重超过三分之一。",
+            "标题很长的一篇文章，占GDP比重超过三分之一。",
+        ),
+        ("房贷利率,银行,首套房", None),
+        (
+            "Smaller lenders are moving core workloads to public clouds.",
+            "Smaller lenders are moving core workloads to public clouds.",
+        ),
+    ],
+)
+def test_declared_description_without_headline(description: str, expected: str | None) -> None:
+    assert _without_headline(description, "标题很长的一篇文章") == expected
+
+
+def test_page_of_blog_posts_is_about_the_first_post() -> None:
+    post = (
+        "<tr><td class='post-title'>{title}</td><td class='post-title'>{date}</td></tr>"
+        "<tr><td><table><tr><td class='post-body'>{text}</td></tr></table></td></tr>"
+        "<tr><td class='post-footer'>由海姑娘张贴 @ <a href='/p'>{date}</a></td></tr>"
+    )
+    texts = [
+        (
+            "湘菜粤菜 兵分两路",
+            "2005-06-14 03:25:55",
+            "湘菜粤菜兵分两路，新鲜的是，湘菜浓妆淡抹，粤菜却是明艳照人。",
+        ),
+        (
+            "澳坛真的累了",
+            "2005-06-13 15:00:14",
+            "我真的累了，当斑竹半年来，没有功劳也有苦劳，而一切都怪我太认真。" * 3,
+        ),
+        (
+            "爱上侦探小说",
+            "2005-06-11 14:05:50",
+            "读小学的时候，我就爱看侦探小说，以及侦探电影，虽然看不懂，但是也觉得有味。" * 4,
+        ),
+    ]
+    rows = "".join(post.format(title=t, date=d, text=x) for t, d, x in texts)
+    page = (
+        f"<html><head><title>海姑娘 | blog</title></head><body><table>{rows}</table></body></html>"
+    )
+    article = extract_article(page, "http://blog.example.com/")
+    assert article.body == texts[0][2]
+    assert article.title == "湘菜粤菜 兵分两路"
+    assert article.author == "海姑娘"
+    assert article.published_at == datetime(2005, 6, 14, 3, 25, 55, tzinfo=SHANGHAI)
+
+
 def test_site_wide_description_is_not_a_summary() -> None:
     body = (
         "<p>浙江省提出，对符合条件的中小企业数字化改造项目，按照设备和软件投入的一定比例给予补助。</p>"
@@ -415,3 +548,68 @@ def test_boilerplate_lines(line: str, is_furniture: bool) -> None:
 )
 def test_summary_label(line: str, is_summary: bool) -> None:
     assert bool(SUMMARY_LINE_RE.match(line)) is is_summary
+
+
+@pytest.mark.parametrize(
+    ("declared", "printed", "expected", "precision"),
+    [
+        # Metadata pads the printed minute with zero seconds: the page's precision stands.
+        ("2019-01-16T15:18:00+08:00", "2019-01-16 15:18", datetime(2019, 1, 16, 15, 18), "minute"),
+        # Metadata knows the seconds: it says more than the page.
+        (
+            "2019-01-16T15:18:42+08:00",
+            "2019-01-16 15:18",
+            datetime(2019, 1, 16, 15, 18, 42),
+            "second",
+        ),
+        # A UTC instant and the local wall clock of the same day: the page's local time.
+        ("2019-01-16T07:18:00Z", "2019-01-16 15:18:05", datetime(2019, 1, 16, 15, 18, 5), "second"),
+    ],
+)
+def test_printed_time_against_declared_time(
+    declared: str, printed: str, expected: datetime, precision: str
+) -> None:
+    metadata = PageMetadata(meta={"article:published_time": declared})
+    chosen = choose_publication([printed], [], [], [], metadata)
+    assert chosen is not None
+    assert chosen.value == expected.replace(tzinfo=SHANGHAI)
+    assert chosen.precision == precision
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("网易", None),  # the site, named in <title>
+        ("中国经济网", None),  # a publisher's name
+        ("1004", None),  # a channel id (人民网)
+        ("admin", None),  # the CMS account
+        ("张三", "张三"),
+        ("Jane Doe", "Jane Doe"),
+    ],
+)
+def test_declared_author_must_name_a_person(declared: str, expected: str | None) -> None:
+    page = (
+        "<html><head><title>多家银行下调房贷利率_网易财经</title>"
+        f'<meta name="author" content="{declared}"></head><body><h1>多家银行下调房贷利率</h1>'
+        "<div class='post_info'>2019-01-16 15:18:02　来源: <a>证券时报</a></div>"
+        "<div class='post_body'><p>近期，北京、上海、广州等地多家银行下调首套房贷款利率，"
+        "部分银行首套房贷利率已回落至基准利率上浮5%左右。</p><p>业内人士分析，房贷利率下行主要"
+        "受市场流动性宽松影响，银行负债成本下降，信贷投放意愿增强。</p></div></body></html>"
+    )
+    assert extract_article(page, "http://money.example.com/a.html").author == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "names", "outlet"),
+    [
+        ("每经记者 张三 每经编辑 李四", "张三", None),
+        ("新京报记者 张三 编辑 李四 校对 王五", "张三", "新京报"),
+        ("21世纪经济报道 记者 张三 北京报道", "张三", "21世纪经济报道"),
+        ("证券时报记者 张伟 王莹", "张伟 王莹", "证券时报"),
+        ("本报记者 张三 李四", "张三 李四", None),
+        ("记者 张三", "张三", None),
+    ],
+)
+def test_reporter_credit_and_its_outlet(line: str, names: str, outlet: str | None) -> None:
+    assert reporter_names(line) == names
+    assert byline_outlet([line]) == outlet

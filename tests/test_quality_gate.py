@@ -24,13 +24,14 @@ from benchmarks.extraction import (
 
 pytestmark = pytest.mark.corpus
 
-# Floors: measured figures minus a small margin for harmless drift.
-# Measured (benchmarks/extraction.py): cwced_zh body 0.935, date 0.857, author 0.826;
-# scrapinghub_aeb body 0.958.
-CWCED_BODY_F1_FLOOR = 0.925
-CWCED_DATE_FLOOR = 0.84
-CWCED_AUTHOR_FLOOR = 0.81
-AEB_BODY_F1_FLOOR = 0.95
+# Floors: measured figures minus a small margin for harmless drift (about one page each on
+# cwced_zh: one date is 1.8 points of 56, one author 1.4 points of 69).
+# Measured (benchmarks/extraction.py): cwced_zh body 0.964, date 0.911, author 0.870;
+# scrapinghub_aeb body 0.959.
+CWCED_BODY_F1_FLOOR = 0.955
+CWCED_DATE_FLOOR = 0.89
+CWCED_AUTHOR_FLOOR = 0.855
+AEB_BODY_F1_FLOOR = 0.952
 
 
 def _require_corpus(path: Path) -> None:

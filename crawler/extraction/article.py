@@ -10,6 +10,7 @@ and the info line holds the source, author and publication time.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from lxml import etree
 
 from crawler.encoding import decode_html
 from crawler.extraction.body import BodyResult, extract_body
-from crawler.extraction.breadcrumb import extract_category
+from crawler.extraction.breadcrumb import extract_category, without_site_name
 from crawler.extraction.dom import (
     Line,
     MarkedElements,
@@ -37,19 +38,26 @@ from crawler.extraction.dom import (
 from crawler.extraction.labels import (
     author_from_lines,
     bare_names,
+    byline_outlet,
     clean_author,
     clean_source,
+    dateline_credit,
     iter_labelled_values,
     looks_like_info_line,
+    posted_by,
     reporters_across,
+    reprint_source,
     source_from_lines,
     trailing_bracketed_names,
+    unlabelled_source,
 )
 from crawler.extraction.metadata import PageMetadata, read_metadata
 from crawler.extraction.patterns import (
     DATE_HINT_RE,
+    PUBLISHER_NAME_RE,
     SUMMARY_LINE_RE,
     TAIL_SECTION_RE,
+    TITLE_SEPARATOR_RE,
 )
 from crawler.extraction.published import choose_publication
 from crawler.extraction.title import (
@@ -76,6 +84,14 @@ MIN_SUMMARY_CHARS = 10
 # Share of a declared description's character pairs that must recur in the headline or
 # text for it to count as this article's summary.
 MIN_SUMMARY_OVERLAP = 0.3
+# What joins a headline to the abstract in a declared description ("标题---摘要").
+DESCRIPTION_LEAD_RE = re.compile(r"^\s*(?:-{2,}|—+|_+|[|｜:：])\s*|^\s+(?=\S)")
+# A description that is only short comma-separated terms is the keyword list.
+KEYWORD_SEPARATOR_RE = re.compile(r"[,，、;；|]+")
+PROSE_MARK_RE = re.compile(r"[。！？!?]")
+MAX_KEYWORD_CHARS = 12
+# Accounts a CMS writes as the author of every page.
+CMS_ACCOUNTS = frozenset({"admin", "administrator", "editor", "webmaster", "管理员", "系统管理员"})
 # Body lines searched for a credit at the start and at the end of the text.
 BODY_HEAD_LINES = 4
 BODY_TAIL_LINES = 3
@@ -185,7 +201,8 @@ def _after_body_lines(page_lines: list[Line], body: BodyResult) -> list[str]:
             continue
         if len(after) >= LINES_AFTER_BODY or TAIL_SECTION_RE.match(line.text):
             break
-        if line.link_density <= MAX_META_LINK_DENSITY:
+        # A post footer links its own timestamp: "由海姑娘张贴 @ <a>2005-06-14 03:25</a>".
+        if line.link_density <= MAX_META_LINK_DENSITY or posted_by(line.text):
             after.append(line.text)
     return after
 
@@ -267,15 +284,50 @@ def _choose_author(
         author_from_lines(info, loose=True)
         or author_from_lines(head, reporters=False)
         or reporters_across(head)
+        or next(filter(None, (dateline_credit(line) for line in head[:2])), None)
         or _author_from_markup(markup_texts)
-        or _author_from_markup(metadata.ld_authors)
+        or _personal(_author_from_markup(metadata.ld_authors), metadata)
         or next(filter(None, (trailing_bracketed_names(line) for line in tail)), None)
         or author_from_lines(tail + after, loose=True)
         or next(filter(None, (bare_names(line) for line in bare_candidates)), None)
-        or _author_from_markup(
-            [value for value in (metadata.first("author", "article:author"),) if value]
+        or _personal(
+            _author_from_markup(
+                [value for value in (metadata.first("author", "article:author"),) if value]
+            ),
+            metadata,
         )
     )
+
+
+def _personal(author: str | None, metadata: PageMetadata) -> str | None:
+    """A declared author that names a person: portals fill ``<meta name=author>`` and
+    JSON-LD with the site (网易, 人民网), a channel id (1004) or a CMS account (admin)."""
+    if not author:
+        return None
+    compact = author.replace(" ", "")
+    site_parts = TITLE_SEPARATOR_RE.split(normalize_space(metadata.title_tag or ""))[1:]
+    if (
+        compact.isdigit()
+        or compact.lower() in CMS_ACCOUNTS
+        or PUBLISHER_NAME_RE.match(compact)
+        or any(compact in part for part in site_parts if part)
+    ):
+        return None
+    return author
+
+
+def _without_outlet(author: str | None, source: str | None, title_tag: str | None) -> str | None:
+    """``文｜财新 王晓琼``: a byline may open with the outlet's short name; it is the
+    publisher (the source, the site name closing ``<title>``), not a writer."""
+    if not author or " " not in author:
+        return author
+    first, rest = author.split(" ", 1)
+    outlets = [source or ""]
+    if title_tag:
+        outlets.append(TITLE_SEPARATOR_RE.split(normalize_space(title_tag))[-1])
+    if any(len(first) >= 2 and outlet.startswith(first) for outlet in outlets):
+        return rest
+    return author
 
 
 def _about_the_article(description: str, article_text: str) -> bool:
@@ -284,8 +336,11 @@ def _about_the_article(description: str, article_text: str) -> bool:
     description_pairs = _character_pairs(description)
     if not description_pairs or not article_text:
         return bool(description_pairs) and not article_text
-    shared = description_pairs & _character_pairs(article_text)
-    return len(shared) >= MIN_SUMMARY_OVERLAP * len(description_pairs)
+    # Substring tests instead of the text's own pair set: the body is long, the
+    # description short, and building the body's pair set cost more than all the rest.
+    compact = compact_text(article_text)
+    shared = sum(1 for pair in description_pairs if pair in compact)
+    return shared >= MIN_SUMMARY_OVERLAP * len(description_pairs)
 
 
 def _character_pairs(text: str) -> set[str]:
@@ -293,7 +348,9 @@ def _character_pairs(text: str) -> set[str]:
     return {compact[index : index + 2] for index in range(len(compact) - 1)}
 
 
-def _summary(page_lines: list[Line], metadata: PageMetadata, article_text: str) -> str | None:
+def _summary(
+    page_lines: list[Line], metadata: PageMetadata, article_text: str, title: str | None
+) -> str | None:
     """The 摘要 block printed on the page, else the declared description when it is about
     this article."""
     for line in page_lines:
@@ -302,15 +359,37 @@ def _summary(page_lines: list[Line], metadata: PageMetadata, article_text: str) 
             summary = line.text[match.end() :].strip()
             if len(summary) >= MIN_SUMMARY_CHARS:
                 return summary
-    for description in (
+    for declared in (
         metadata.first("description"),
         metadata.first("og:description"),
         metadata.first("twitter:description"),
         metadata.ld_description,
     ):
+        description = _without_headline(declared, title) if declared else None
         if description and _about_the_article(description, article_text):
             return description
     return None
+
+
+def _without_headline(description: str, title: str | None) -> str | None:
+    """The abstract part of a declared description: portals prefix it with the headline
+    (``标题---摘要``), or fill it with the headline and the keywords (``标题,关键词,关键词``),
+    which is no abstract at all."""
+    if title and description.startswith(title):
+        rest = description[len(title) :]
+        if _only_keywords(rest):
+            return None
+        lead = DESCRIPTION_LEAD_RE.match(rest)
+        if lead:
+            description = rest[lead.end() :]
+    return None if _only_keywords(description) else description
+
+
+def _only_keywords(text: str) -> bool:
+    """Nothing, or short terms separated by commas: a keyword list, not a sentence."""
+    if PROSE_MARK_RE.search(text):
+        return False
+    return all(len(part.strip()) <= MAX_KEYWORD_CHARS for part in KEYWORD_SEPARATOR_RE.split(text))
 
 
 def _canonical(metadata: PageMetadata, url: str) -> str | None:
@@ -340,11 +419,17 @@ def extract_article(page: str | bytes | parsel.Selector, url: str) -> ExtractedA
     page_chars = sum(line.chars for line in page_lines)
 
     marked = _safely(lambda: mark_elements(root), MarkedElements([], [], [], []), "marks", url)
-    shown = frozenset(compact_text(line.text) for line in page_lines)
+    # Line texts are whitespace-normalised already: compact_text without the normalising.
+    shown = frozenset(line.text.replace(" ", "").lower() for line in page_lines)
     title = _safely(lambda: extract_title(root, metadata, marked.title, shown), None, "title", url)
     article.title = title.text if title else None
     article.category = _safely(
-        lambda: extract_category(root, article.title, marked.breadcrumb), None, "category", url
+        lambda: without_site_name(
+            extract_category(root, article.title, marked.breadcrumb), metadata.title_tag
+        ),
+        None,
+        "category",
+        url,
     )
     title_position = _position_of_title(
         title.element if title else None, article.title, positions, page_lines
@@ -369,6 +454,7 @@ def extract_article(page: str | bytes | parsel.Selector, url: str) -> ExtractedA
     after = _after_body_lines(page_lines, body)
     body_edges = [line.text for line in body.lines[:1] + body.lines[-3:]]
     window = _byline_window(title_position, body, positions)
+    before_title = _before_title_lines(page_lines, title_position)
     author_texts = _markup_texts(author_elements, positions, window)
     source_texts = _markup_texts(source_elements, positions, window)
 
@@ -380,6 +466,10 @@ def extract_article(page: str | bytes | parsel.Selector, url: str) -> ExtractedA
                 [value for value in (metadata.first("source", "contentsource"),) if value]
             )
             or source_from_lines(body_edges + after)
+            or source_from_lines(before_title)
+            or reprint_source(info)
+            or unlabelled_source(info)
+            or byline_outlet(info)
         ),
         None,
         "source",
@@ -393,10 +483,10 @@ def extract_article(page: str | bytes | parsel.Selector, url: str) -> ExtractedA
         "author",
         url,
     )
+    article.author = _without_outlet(article.author, article.source, metadata.title_tag)
     body_head_datelines = [
         line.text for line in body.lines[:BODY_HEAD_LINES] if looks_like_info_line(line.text)
     ]
-    before_title = _before_title_lines(page_lines, title_position)
     published = _safely(
         lambda: choose_publication(
             info,
@@ -415,7 +505,7 @@ def extract_article(page: str | bytes | parsel.Selector, url: str) -> ExtractedA
         article.published_precision = published.precision
     article_text = f"{article.title or ''}\n{article.body or ''}"
     article.summary = _safely(
-        lambda: _summary(page_lines, metadata, article_text), None, "summary", url
+        lambda: _summary(page_lines, metadata, article_text, article.title), None, "summary", url
     )
     article.canonical_url = _safely(lambda: _canonical(metadata, url), None, "canonical", url)
     if article.summary:

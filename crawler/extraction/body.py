@@ -11,6 +11,8 @@ punctuation (，。、) is the strongest sign of prose.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ from crawler.extraction.patterns import (
     TAIL_SECTION_RE,
 )
 from crawler.extraction.xpaths import (
+    BLOCK_TAGS,
     BOILERPLATE_ATTR_RE,
     CONTENT_ATTR_RE,
     PARAGRAPH_TAGS,
@@ -60,6 +63,16 @@ MIN_RIVALS = 2
 MAX_GROW_LEVELS = 3
 GROW_MIN_PROSE_GAIN = 0.25
 GROW_TOLERATED_FURNITURE = 0.1
+# A page holding this many same-class post bodies in separate wrappers is a list of posts.
+MIN_REPEATED_POSTS = 3
+# A notice or letter closes with its signing date written out ("2019年1月15日"): part of
+# the document, unlike a portal's numeric dateline with a time or a label.
+CLOSING_DATE_RE = re.compile(
+    r"^\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年[^:：]{1,12}[日号]\s*$"
+)
+POST_BODY_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:post|entry|blog|article)[-_]?(?:body|content|text|entry)(?:$|\s)", re.IGNORECASE
+)
 
 
 @dataclass(slots=True)
@@ -80,6 +93,22 @@ class BodyResult:
         return joined or None
 
 
+_NOT_FURNITURE, _WEAK_FURNITURE, _STRONG_FURNITURE = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=32768)
+def _furniture_kind(attributes: str) -> int:
+    """How surely a class/id string names furniture. Cached: class names repeat over the
+    elements of a page and across the pages of a portal."""
+    if STRONG_BOILERPLATE_ATTR_RE.search(attributes):
+        return _STRONG_FURNITURE
+    if not BOILERPLATE_ATTR_RE.search(attributes):
+        return _NOT_FURNITURE
+    if CONTENT_ATTR_RE.search(attributes):
+        return _NOT_FURNITURE  # "article-share" is furniture, "main-left-side" may be the article
+    return _WEAK_FURNITURE
+
+
 def prune_furniture(root: etree._Element, page_chars: int) -> None:
     """Remove navigation, share, comment, related and footer blocks named as such.
 
@@ -90,18 +119,16 @@ def prune_furniture(root: etree._Element, page_chars: int) -> None:
     must not take the article with it.
     """
     doomed: list[etree._Element] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag in ("html", "body"):
+    for element in root.iter(etree.Element):
+        if element.tag in ("html", "body"):
             continue
         attributes = class_and_id(element)
         if not attributes:
             continue
-        strong = STRONG_BOILERPLATE_ATTR_RE.search(attributes)
-        weak = strong or BOILERPLATE_ATTR_RE.search(attributes)
-        if not weak:
+        kind = _furniture_kind(attributes)
+        if kind == _NOT_FURNITURE:
             continue
-        if not strong and CONTENT_ATTR_RE.search(attributes):
-            continue  # "article-share" is furniture, "main-left-side" may be the article
+        strong = kind == _STRONG_FURNITURE
         if not strong and page_chars:
             text_chars = visible_length("".join(element.itertext()))
             if text_chars > MAX_PRUNED_TEXT_SHARE * page_chars:
@@ -112,13 +139,20 @@ def prune_furniture(root: etree._Element, page_chars: int) -> None:
             drop_keeping_tail(element)
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_boilerplate_text(text: str) -> bool:
+    """A short line worded like page furniture. Cached: the article's lines are judged
+    once while scoring the page and again while filtering the chosen container."""
+    return len(text) <= BOILERPLATE_LINE_MAX_CHARS and bool(BOILERPLATE_LINE_RE.search(text))
+
+
 def _prose_score(line: Line) -> float:
     """Readability's paragraph score in characters: one point, one per punctuation mark,
     up to three for length; furniture wording scores nothing."""
     own_chars = line.chars - line.link_chars
     if own_chars < MIN_PROSE_CHARS:
         return 0.0
-    if len(line.text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINE_RE.search(line.text):
+    if _is_boilerplate_text(line.text):
         return 0.0
     if own_chars < MAX_DATED_LINE_CHARS and DATE_HINT_RE.search(line.text):
         return 0.0
@@ -221,7 +255,40 @@ def _common_ancestor_of_rivals(
     return top
 
 
-def _choose_containers(lines: list[Line]) -> list[etree._Element]:
+def _first_of_repeated_posts(
+    top: etree._Element,
+    final: dict[etree._Element, float],
+    positions: dict[etree._Element, int],
+    lines: list[Line],
+) -> etree._Element | None:
+    """On a blog's page of posts, every post body carries the same post class (``post-body``,
+    ``entry-content``) in its own wrapper and its own dated footer; the page is about the
+    first (newest) post, not the longest. Parts of one article split around ads have no
+    dateline between them, and are left to the rules below."""
+    css_class = top.get("class") or ""
+    if not POST_BODY_CLASS_RE.search(css_class):
+        return None
+    same = sorted(
+        (element for element in final if element.get("class") == css_class),
+        key=lambda element: positions.get(element, 0),
+    )
+    if len(same) < MIN_REPEATED_POSTS:
+        return None
+    if len({element.getparent() for element in same}) != len(same):
+        return None
+    first, second = positions.get(same[0], 0), positions.get(same[1], 0)
+    dated = any(
+        first < line.position < second
+        and len(line.text) <= MAX_DATED_LINE_CHARS
+        and DATE_HINT_RE.search(line.text)
+        for line in lines
+    )
+    return same[0] if dated else None
+
+
+def _choose_containers(
+    lines: list[Line], positions: dict[etree._Element, int]
+) -> list[etree._Element]:
     """The best-scoring block, plus those of its siblings that score like article text."""
     scores, tallies = _score_blocks(lines)
     if not scores:
@@ -232,6 +299,9 @@ def _choose_containers(lines: list[Line]) -> list[etree._Element]:
     }
     top = max(final, key=final.__getitem__)
     top_score = final[top]
+    first_post = _first_of_repeated_posts(top, final, positions, lines)
+    if first_post is not None:
+        return [first_post]
     top = _common_ancestor_of_rivals(top, final)
     top = _grow_to_cousins(top, tallies)
     parent = top.getparent()
@@ -277,9 +347,7 @@ def _is_head_furniture(line: Line, title: str | None) -> bool:
 def _is_furniture(line: Line) -> bool:
     if line.link_density > MAX_LINE_LINK_DENSITY:
         return True
-    return len(line.text) <= BOILERPLATE_LINE_MAX_CHARS and bool(
-        BOILERPLATE_LINE_RE.search(line.text)
-    )
+    return _is_boilerplate_text(line.text)
 
 
 def _line_prose_chars(line: Line) -> int:
@@ -315,7 +383,8 @@ def _filter_lines(lines: list[Line], title: str | None) -> tuple[list[Line], lis
         if _is_furniture(line):
             continue
         if index < HEAD_LINES_CHECKED and (
-            (not kept and _is_head_furniture(line, title)) or looks_like_info_line(line.text)
+            (not kept and _is_head_furniture(line, title))
+            or (looks_like_info_line(line.text) and not (kept and CLOSING_DATE_RE.match(line.text)))
         ):
             head_info.append(line)
             continue
@@ -324,7 +393,7 @@ def _filter_lines(lines: list[Line], title: str | None) -> tuple[list[Line], lis
         kept.append(line)
         kept_prose += _line_prose_chars(line)
     # Trailing bylines and datelines ("（记者 张三）" stays; "编辑：李四" went above).
-    while kept and looks_like_info_line(kept[-1].text):
+    while kept and looks_like_info_line(kept[-1].text) and not CLOSING_DATE_RE.match(kept[-1].text):
         kept.pop()
     return kept, head_info
 
@@ -340,6 +409,23 @@ def _container_html(containers: list[etree._Element], dropped: list[Line]) -> st
     return html or None
 
 
+def _lines_within(
+    containers: list[etree._Element], lines: list[Line], positions: dict[etree._Element, int]
+) -> list[Line]:
+    """The lines of the chosen containers. A block container starts and ends lines of its
+    own, so its lines are the page's lines it owns (no second walk of the tree); an inline
+    container (``<font>``, ``<span>``) or one inside a link is walked on its own."""
+    if all(
+        container.tag in BLOCK_TAGS and next(container.iterancestors("a"), None) is None
+        for container in containers
+    ):
+        inside: set[etree._Element] = set()
+        for container in containers:
+            inside.update(container.iter())
+        return [line for line in lines if line.owner in inside]
+    return [line for container in containers for line in iter_lines(container, positions)]
+
+
 def extract_body(
     root: etree._Element,
     positions: dict[etree._Element, int],
@@ -352,12 +438,10 @@ def extract_body(
     """
     prune_furniture(root, page_chars)
     lines = list(iter_lines(root, positions))
-    containers = _choose_containers(lines)
+    containers = _choose_containers(lines, positions)
     if not containers:
         return BodyResult()
-    container_lines = [
-        line for container in containers for line in iter_lines(container, positions)
-    ]
+    container_lines = _lines_within(containers, lines, positions)
     kept, head_info = _filter_lines(container_lines, title)
     if not kept:
         return BodyResult()

@@ -6,6 +6,9 @@ naming the current page (正文, 文章页, or the headline itself) say nothing 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from lxml import etree
 
 from crawler.extraction.dom import normalize_space
@@ -13,8 +16,9 @@ from crawler.extraction.patterns import (
     CRUMB_PREFIX_RE,
     CRUMB_SEPARATOR_RE,
     NON_CATEGORY_CRUMBS,
+    TITLE_SEPARATOR_RE,
 )
-from crawler.extraction.xpaths import HOME_LINK_PARENTS, POSITION_TEXT
+from crawler.extraction.xpaths import CRUMB_TEXTS, HOME_LINK_PARENTS, POSITION_PHRASES
 
 MAX_BREADCRUMB_CHARS = 200
 MAX_CRUMB_CHARS = 30
@@ -59,17 +63,52 @@ def _crumbs_of(element: etree._Element, *, links_allowed: bool = True) -> list[s
     return links if len(links) >= 2 else []
 
 
+def without_site_name(categories: list[str] | None, title_tag: str | None) -> list[str] | None:
+    """Drop a leading crumb that is the site's own name, the last part of ``<title>``
+    (``…_凤凰网财经_凤凰网``: "凤凰网 > 凤凰网财经 > 宏观" names two categories)."""
+    if not categories or len(categories) < 2 or not title_tag:
+        return categories
+    parts = [part for part in TITLE_SEPARATOR_RE.split(normalize_space(title_tag)) if part]
+    if len(parts) > 1 and categories[0] == parts[-1]:
+        return categories[1:]
+    return categories
+
+
+def _container_of(text: Any) -> etree._Element | None:
+    """The element a text node is in (XPath's parent axis): lxml hands a tail text to the
+    element it follows."""
+    owner = text.getparent()
+    return owner.getparent() if owner is not None and text.is_tail else owner
+
+
+def _candidates(
+    root: etree._Element, marked: list[etree._Element]
+) -> Iterator[tuple[etree._Element, bool]]:
+    """Breadcrumb candidates, most explicit first, searched lazily: most pages stop at the
+    first kind, and the text searches cost more than the rest of the category step."""
+    for element in marked:
+        yield element, True
+    texts = CRUMB_TEXTS(root)
+    for text in texts:
+        if any(phrase in text for phrase in POSITION_PHRASES):
+            parent = _container_of(text)
+            if parent is not None:
+                yield parent, True
+    for element in HOME_LINK_PARENTS(root):
+        yield element, False
+    for text in texts:
+        if "正文" in text and any(separator in text for separator in ">»＞"):
+            parent = _container_of(text)
+            if parent is not None and parent.find("a") is not None:
+                yield parent, False
+
+
 def extract_category(
     root: etree._Element, title: str | None, marked: list[etree._Element]
 ) -> list[str] | None:
     """The first breadcrumb on the page that names at least one category; ``marked`` are
     the elements whose class/id names a breadcrumb (see ``dom.mark_elements``)."""
-    candidates = [
-        *((element, True) for element in marked),
-        *((element, True) for element in POSITION_TEXT(root)),
-        *((element, False) for element in HOME_LINK_PARENTS(root)),
-    ]
-    for element, links_allowed in candidates:
+    for element, links_allowed in _candidates(root, marked):
         crumbs = _crumbs_of(element, links_allowed=links_allowed)
         if not crumbs or len(crumbs) > MAX_CRUMBS:
             continue

@@ -10,13 +10,13 @@ about "the line under the headline" or "text between the title and the body".
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import parsel
 from lxml import etree
-from lxml.html import HtmlElement
+from parsel.selector import create_root_node
 
 from crawler.extraction.xpaths import (
     AUTHOR_ATTR_RE,
@@ -29,19 +29,28 @@ from crawler.extraction.xpaths import (
     TITLE_ATTR_TAGS,
 )
 
-_WHITESPACE_RE = re.compile(r"[\s\u3000\xa0\u200b\u200c\u200d\ufeff]+")
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_STYLED = etree.XPath("//*[@style]")
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\ufeff]")
+_ZERO_WIDTH_TO_SPACE = {ord(char): " " for char in "\u200b\u200c\u200d\ufeff"}
 
 
 def normalize_space(text: str) -> str:
     """Collapse every run of whitespace (including full-width and no-break spaces) to one
-    space: pages pad with &nbsp; and U+3000 for layout, which is never part of the text."""
-    return _WHITESPACE_RE.sub(" ", text).strip()
+    space: pages pad with &nbsp; and U+3000 for layout, which is never part of the text.
+
+    ``str.split`` knows the same whitespace as ``re``'s ``\\s`` and is several times faster
+    than a substitution; only the zero-width characters need translating first."""
+    if _ZERO_WIDTH_RE.search(text):
+        text = text.translate(_ZERO_WIDTH_TO_SPACE)
+    return " ".join(text.split())
 
 
 def visible_length(text: str) -> int:
     """Count characters a reader sees, ignoring whitespace; the unit of every density."""
-    return len(_WHITESPACE_RE.sub("", text))
+    if _ZERO_WIDTH_RE.search(text):
+        text = text.translate(_ZERO_WIDTH_TO_SPACE)
+    return len("".join(text.split()))
 
 
 @dataclass(slots=True)
@@ -50,7 +59,7 @@ class Line:
 
     text: str
     link_chars: int
-    owner: HtmlElement
+    owner: etree._Element
     position: int
     chars: int = field(init=False)
 
@@ -63,17 +72,24 @@ class Line:
         return self.link_chars / self.chars if self.chars else 0.0
 
 
-def parse_page(page: str) -> HtmlElement | None:
-    """Parse HTML text with parsel (the parser the spider uses), so both entry points build
-    the same tree; returns None when nothing parseable is left."""
+def parse_page(page: str) -> etree._Element | None:
+    """Parse HTML text with parsel's own routine (the one the spider's selectors use), so
+    both entry points build the same tree; returns None when nothing parseable is left.
+
+    The parser is lxml's plain ``HTMLParser`` rather than ``lxml.html``'s: the tree is the
+    same, but ``lxml.html`` looks up a Python element class for every node the extractor
+    touches, which cost about a tenth of the extraction time."""
     text = _XML_DECLARATION_RE.sub("", page)
     if not text.strip():
         return None
-    root = parsel.Selector(text=text, type="html").root
+    try:
+        root = create_root_node(text, etree.HTMLParser, huge_tree=True)
+    except etree.XMLSyntaxError:  # parsel raises the same for text lxml cannot read at all
+        return None
     return root if isinstance(root, etree._Element) else None
 
 
-def working_copy(root: etree._Element) -> HtmlElement:
+def working_copy(root: etree._Element) -> etree._Element:
     """Deep-copy the tree so pruning never touches the caller's (Scrapy's) selector."""
     return copy.deepcopy(root)
 
@@ -95,13 +111,10 @@ def drop_keeping_tail(element: etree._Element) -> None:
 def strip_invisible(root: etree._Element) -> None:
     """Remove scripts, styles, form widgets, comments and hidden elements: none of them is
     text a reader sees, and script text would otherwise dominate the densities."""
-    doomed = [
-        element
-        for element in root.iter()
-        if not isinstance(element.tag, str)
-        or element.tag in INVISIBLE_TAGS
-        or HIDDEN_STYLE_RE.search(element.get("style") or "")
-    ]
+    doomed = list(
+        root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity, *INVISIBLE_TAGS)
+    )
+    doomed += [element for element in _STYLED(root) if HIDDEN_STYLE_RE.search(element.get("style"))]
     for element in doomed:
         drop_keeping_tail(element)
 
@@ -123,6 +136,9 @@ def iter_lines(root: etree._Element, positions: dict[etree._Element, int]) -> It
 
     def flush() -> Line | None:
         nonlocal pieces, link_chars, owner
+        if not pieces:
+            owner = None
+            return None
         text = normalize_space("".join(pieces))
         line = Line(text, link_chars, owner, position) if text and owner is not None else None
         pieces, link_chars, owner = [], 0, None
@@ -141,11 +157,15 @@ def iter_lines(root: etree._Element, positions: dict[etree._Element, int]) -> It
         if link_depth:
             link_chars += visible_length(text)
 
+    # ``pieces`` is checked before calling ``flush``: blocks open and close far more often
+    # than they hold text, and the call alone was a tenth of the walk.
     for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
+        tag = element.tag
+        if not isinstance(tag, str):
+            tag = ""
         is_block = tag in BLOCK_TAGS
         if event == "start":
-            if is_block or tag == "br":
+            if pieces and (is_block or tag == "br"):
                 line = flush()
                 if line:
                     yield line
@@ -159,9 +179,10 @@ def iter_lines(root: etree._Element, positions: dict[etree._Element, int]) -> It
             if tag == "a":
                 link_depth = max(0, link_depth - 1)
             if is_block:
-                line = flush()
-                if line:
-                    yield line
+                if pieces:
+                    line = flush()
+                    if line:
+                        yield line
                 if element is not root and blocks and blocks[-1] is element:
                     blocks.pop()
             if element is not root and element.tail:
@@ -191,24 +212,45 @@ class MarkedElements:
     source: list[etree._Element]
 
 
+_TITLE_ROLE, _BREADCRUMB_ROLE, _AUTHOR_ROLE, _SOURCE_ROLE = 1, 2, 4, 8
+
+
+@functools.lru_cache(maxsize=32768)
+def _roles(attributes: str) -> int:
+    """The roles a class/id string names, as bit flags. Cached: a page repeats a few dozen
+    class names over thousands of elements, and portals share them across pages."""
+    lowered = attributes.lower()
+    roles = 0
+    if TITLE_ATTR_RE.search(lowered):
+        roles |= _TITLE_ROLE
+    if BREADCRUMB_ATTR_RE.search(lowered):
+        roles |= _BREADCRUMB_ROLE
+    if AUTHOR_ATTR_RE.search(lowered):
+        roles |= _AUTHOR_ROLE
+    elif SOURCE_ATTR_RE.search(lowered):
+        roles |= _SOURCE_ROLE
+    return roles
+
+
 def mark_elements(root: etree._Element) -> MarkedElements:
     """One pass over the tree sorting elements by the role their class/id names."""
     marked = MarkedElements([], [], [], [])
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in root.iter(etree.Element):
         if element.get("rel") == "author" or element.get("itemprop") == "author":
             marked.author.append(element)
             continue
-        attributes = class_and_id(element).lower()
+        attributes = class_and_id(element)
         if not attributes:
             continue
-        if element.tag in TITLE_ATTR_TAGS and TITLE_ATTR_RE.search(attributes):
+        roles = _roles(attributes)
+        if not roles:
+            continue
+        if roles & _TITLE_ROLE and element.tag in TITLE_ATTR_TAGS:
             marked.title.append(element)
-        if BREADCRUMB_ATTR_RE.search(attributes):
+        if roles & _BREADCRUMB_ROLE:
             marked.breadcrumb.append(element)
-        if AUTHOR_ATTR_RE.search(attributes):
+        if roles & _AUTHOR_ROLE:
             marked.author.append(element)
-        elif SOURCE_ATTR_RE.search(attributes):
+        elif roles & _SOURCE_ROLE:
             marked.source.append(element)
     return marked

@@ -16,8 +16,10 @@ from crawler.extraction.patterns import (
     AUTHOR_LABELS,
     BRACKETED_NAME_RE,
     BRACKETED_REPORTER_RE,
+    BYLINE_OUTLET_RE,
     DATE_HINT_RE,
     DATE_LABELS,
+    DATELINE_CREDIT_RE,
     EDITOR_LABELS,
     HAN_NAME_RE,
     LABEL_RE,
@@ -26,7 +28,9 @@ from crawler.extraction.patterns import (
     NUMERAL_RE,
     ORGANISATION_SUFFIX_RE,
     POSTED_BY_RES,
+    PUBLISHER_NAME_RE,
     REPORTER_RE,
+    REPRINT_CREDIT_RE,
     SOURCE_LABELS,
     TRAILING_BRACKETED_NAMES_RE,
     VALUE_STOP_RE,
@@ -45,6 +49,10 @@ REPORTER_LINES = 3
 MAX_POSTED_BY_LINE_CHARS = 80
 # What is left of a dateline once its date and labels are removed, at most.
 MAX_DATELINE_REST_CHARS = 40
+# A reporter credit standing as a line of its own is at most this long.
+MAX_BYLINE_CHARS = 40
+_OPENING_BRACKETS = ("（", "(", "【", "[")
+PUNCTUATION_IN_PROSE_RE = re.compile(r"[，。；！？,;!?]")
 
 _LEADING_JUNK_RE = re.compile(r"^[\s:：/|｜\[\]【】()（）<>《》“”\"'·,，、;；-]+")
 _TRAILING_JUNK_RE = re.compile(r"[\s:：/|｜\[\]【】()（）<>《》“”\"'·,，、;；.。-]+$")
@@ -52,12 +60,19 @@ _BYLINE_WORD_RE = re.compile(r"(?:本报|本台|特约)?(?:记者|通讯员|实�
 # Attribute debris of broken markup printed as text: 来源： size="20".
 _MARKUP_DEBRIS_RE = re.compile(r"[=<>\"]")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+# Widget words that can end like a publisher ("返回首页网"), never a publisher's name.
+_NOT_A_PUBLISHER_RE = re.compile(
+    r"首页|登录|注册|返回|更多|分享|打印|评论|阅读|浏览|点击|收藏|关注"
+)
+_LABEL_MARK_RE = re.compile(r"[:：/｜丨|]|来源于")
 _NAME_SEPARATOR_RE = re.compile(r"[\s、，,;；/]+")
 _SOURCE_LABEL_SET = frozenset(SOURCE_LABELS)
 _AUTHOR_LABEL_SET = frozenset(
     label.replace("\u3000", "").replace(" ", "") for label in AUTHOR_LABELS
 )
 _EDITOR_LABEL_SET = frozenset(EDITOR_LABELS)
+# Credits that end a reporter list: the editors, proofreaders and photographers after it.
+_EDITOR_WORDS = ("责任编辑", "编辑", "责编", "校对", "审校", "审核", "编审", "监制", "摄影", "统筹")
 _DATE_LABEL_SET = frozenset(DATE_LABELS)
 
 
@@ -71,10 +86,13 @@ def iter_labelled_values(line: str) -> Iterator[tuple[str, str]]:
     The value of a label runs until the next label, so neighbouring fields never bleed
     into each other whatever spacing the page used.
     """
+    if not _LABEL_MARK_RE.search(line):
+        return  # every label ends in a colon, slash or bar, or is "来源于": none here
     matches = list(LABEL_RE.finditer(line))
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
-        yield _canonical_label(match.group("label")), line[match.end() : end]
+        label = match.group("label") or match.group("barred") or match.group("barred_short")
+        yield _canonical_label(label), line[match.end() : end]
 
 
 def _cut_value(raw: str) -> str:
@@ -168,6 +186,14 @@ def reporter_names(line: str) -> str | None:
         tokens = _NAME_SEPARATOR_RE.split(found)
         if match.group("names") and line.startswith("报道", match.end("names")):
             tokens = tokens[:-1]  # "张三 山东冠县报道": the last "name" is the place
+        if match.group("names") and line.startswith(_EDITOR_WORDS, match.end("names")):
+            tokens = tokens[:-1]  # "每经记者 张三 每经编辑 李四": "每经" opens the next credit
+        kept: list[str] = []
+        for token in tokens:
+            if token.startswith(_EDITOR_WORDS):
+                break  # "新京报记者 张三 编辑 李四 校对 王五": the credits that follow are not
+            kept.append(token)
+        tokens = kept
         for token in _person_names(" ".join(tokens)):
             if token not in names:
                 names.append(token)
@@ -182,6 +208,14 @@ def reporters_across(lines: Iterable[str]) -> str | None:
             if name not in names:
                 names.append(name)
     return " ".join(names) or None
+
+
+def dateline_credit(line: str) -> str | None:
+    """``C114讯 1月16日消息（水易）……``: the writer bracketed after the opening dateline."""
+    match = DATELINE_CREDIT_RE.match(line)
+    if not match:
+        return None
+    return " ".join(_person_names(match.group("names"))) or None
 
 
 def trailing_bracketed_names(line: str) -> str | None:
@@ -229,6 +263,42 @@ def bare_names(line: str) -> str | None:
     return text if "、" in text else " ".join(names)
 
 
+def byline_outlet(lines: Iterable[str]) -> str | None:
+    """The outlet naming its reporters on the info line: ``新京报记者 张三``,
+    ``21世纪经济报道 记者 张三 北京报道`` -> the publisher, when the page labels none."""
+    for line in lines:
+        match = BYLINE_OUTLET_RE.search(line)
+        if match and PUBLISHER_NAME_RE.match(match.group("outlet")):
+            return match.group("outlet")
+    return None
+
+
+def reprint_source(lines: Iterable[str]) -> str | None:
+    """The account a text is reprinted from: ``本文来自微信公众号“晚点LatePost”，…``."""
+    for line in lines:
+        match = REPRINT_CREDIT_RE.match(line)
+        if match:
+            return match.group("name")
+    return None
+
+
+def unlabelled_source(lines: Iterable[str]) -> str | None:
+    """A publisher named without a label on a dateline: ``C114通信网  水易  2019/1/16 15:18``.
+
+    Only lines that are datelines (a date, no labels) are read, and only a token shaped like
+    a publisher's name (ending in 网, 报, 社, 日报, 新闻 ...) is taken."""
+    for line in lines:
+        if len(line) > MAX_INFO_LINE_CHARS or not DATE_HINT_RE.search(line):
+            continue
+        first_label = LABEL_RE.search(line)
+        if first_label is not None:
+            line = line[: first_label.start()]
+        for token in DATE_HINT_RE.sub(" ", line).split():
+            if PUBLISHER_NAME_RE.match(token) and not _NOT_A_PUBLISHER_RE.search(token):
+                return token
+    return None
+
+
 def source_from_lines(lines: Iterable[str]) -> str | None:
     """The first labelled source on the given lines."""
     for line in lines:
@@ -267,7 +337,11 @@ def author_from_lines(
 def looks_like_info_line(text: str) -> bool:
     """True for bylines, datelines and editor lines: a short line made of labels and dates
     rather than sentences. Used to keep them out of the body."""
-    if len(text) > MAX_INFO_LINE_CHARS or "。" in text:
+    if len(text) > MAX_INFO_LINE_CHARS:
+        return False
+    if REPRINT_CREDIT_RE.match(text):
+        return True
+    if "。" in text:
         return False
     labels = [label for label, _ in iter_labelled_values(text)]
     if any(
@@ -278,6 +352,13 @@ def looks_like_info_line(text: str) -> bool:
         for label in labels
     ):
         return True
+    if (
+        len(text) <= MAX_BYLINE_CHARS
+        and not text.startswith(_OPENING_BRACKETS)
+        and not PUNCTUATION_IN_PROSE_RE.search(text)
+        and reporter_names(text)
+    ):
+        return True  # "证券时报记者 张伟 王莹", "本报记者 张三 北京报道": a byline of its own
     if DATE_HINT_RE.search(text):
         rest = DATE_HINT_RE.sub("", text)
         rest = LABEL_RE.sub("", rest)

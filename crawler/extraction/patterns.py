@@ -21,6 +21,10 @@ SOURCE_LABELS = (
     "出自",
     "转自",
     "转载自",
+    "来源于",
+    "本文来自",
+    "来自微信公众号",
+    "来自",
 )
 AUTHOR_LABELS = (
     "作者",
@@ -118,8 +122,19 @@ def _alternation(labels: tuple[str, ...]) -> str:
 
 # A label followed by a colon: "来源：", "作 者:", "By:". Single-character labels (文, 图,
 # 摄, 译) only count with a colon or slash, since they are ordinary words otherwise.
+_LONG_LABELS = tuple(label for label in ALL_LABELS if len(label) > 1)
+_SHORT_LABELS = tuple(label for label in ALL_LABELS if len(label) == 1)
+_PIPE = r"[｜丨|]"
+# Modern portals set labels off with a bar: "文｜张三", "来源丨第一财经", "作者 | 张三". A
+# one-character label only counts right after a space or the line start ("中文|English"
+# holds no label).
 LABEL_RE = re.compile(
-    rf"(?P<label>{_alternation(ALL_LABELS)}){_SPACE}*(?:{_COLON}|/(?=\S))", re.IGNORECASE
+    rf"(?P<label>{_alternation(ALL_LABELS)})"
+    rf"(?:{_SPACE}*(?:{_COLON}|/(?=\S))|(?<=来源于){_SPACE}+(?=\S))"  # "来源于 财新网"
+    rf"|(?P<barred>{_alternation(_LONG_LABELS)}){_SPACE}*{_PIPE}{_SPACE}*(?=\S)"
+    rf"|(?<![\w\u4e00-\u9fff])(?P<barred_short>{_alternation(_SHORT_LABELS)}){_SPACE}*{_PIPE}"
+    rf"{_SPACE}*(?=\S)",
+    re.IGNORECASE,
 )
 
 # "本报记者 张三 李四", "通讯员：王五": these labels are printed without a colon. The names
@@ -139,6 +154,11 @@ BRACKETED_REPORTER_RE = re.compile(
     rf"(?P<names>{_NAME_LIST})\s*[）)】\]]"
 )
 
+# "C114讯 1月16日消息（水易）", "IT之家1月16日消息（张三）": the writer bracketed right after
+# the dateline of an industry site's first paragraph.
+DATELINE_CREDIT_RE = re.compile(
+    rf"^.{{0,30}}?\d{{1,2}}\s*日\s*(?:讯|电|消息)\s*[（(]\s*(?P<names>{_NAME_LIST})\s*[）)]"
+)
 # "（常书香 马丹阳）", "（姚峰 上海报道）" closing the last paragraph: the reporters.
 TRAILING_BRACKETED_NAMES_RE = re.compile(
     rf"(?:^|(?<=[。！？!?”」』]))\s*[（(]\s*(?P<names>{_NAME_LIST})\s*(?:[\u4e00-\u9fff]{{2,6}}报道)?\s*[）)]\s*$"
@@ -153,14 +173,37 @@ POSTED_BY_RES = (
     ),
     re.compile(r"(?:^|\s)by\s+(?P<names>[\w.·\-]{2,20})(?=\s|$|〓)"),
     re.compile(r"由\s*(?P<names>[\w.·\-]{1,20}?)\s*于\s*\d{4}\s*年.{0,40}?发表"),
+    # Blog post footers: "由海姑娘张贴 @ 2005-06-14 03:25:55", "由 admin 发表于 …".
+    re.compile(
+        r"^\s*由\s*(?P<names>[\w.·\-]{1,20}?)\s*(?:张贴|发表|发布|发帖|发贴)\s*(?:@|于|在|$)"
+    ),
 )
 # Chinese numerals: "二十三、感赞" is a numbered heading, not a list of names.
 NUMERAL_RE = re.compile(r"^[一二三四五六七八九十百零〇]+$")
 # Organisation names end in these characters; a bare "name" ending so is not a person.
 ORGANISATION_SUFFIX_RE = re.compile(r"[社网报台站部局院会厅委府司处所室馆团组栏刊]$")
 
+# A publisher's name as printed without a label on a dateline: "C114通信网", "中国证券报".
+PUBLISHER_NAME_RE = re.compile(
+    r"^[\w\u4e00-\u9fff·]{1,16}(?:网|报|社|台|新闻|日报|晚报|周刊|时报|杂志|在线|传媒|媒体|通讯社"
+    r"|财经|报道|客户端)$"
+)
+
+# The outlet before a reporter credit on an info line: "新京报记者 张三", "21世纪经济报道 记者 张三".
+BYLINE_OUTLET_RE = re.compile(
+    r"(?:^|[\s|｜丨])(?P<outlet>(?!本报|本台|本刊|本网|特约|实习)[\w\u4e00-\u9fff·]{2,16}?)"
+    r"\s*(?:首席|特派|特约|驻[\u4e00-\u9fff]{1,4})?记者"
+)
+
+# A reprint credit opening a text: "本文来自微信公众号“晚点LatePost”，作者：赵宇，36氪经授权发布",
+# "本文转载自公众号「远川研究所」": the source account, and the line is no article text.
+REPRINT_CREDIT_RE = re.compile(
+    r"^\s*(?:编者按[:：]\s*)?本文(?:转载|转)?(?:来自|来源于|转自|转载自|源自)\s*"
+    r"(?:微信)?(?:公众号|公众平台|头条号|微博)?\s*[:：]?\s*[“\"「『]?(?P<name>[^”\"」』（(，,。：:\s]{2,20})"
+)
+
 # Text that ends a label's value: brackets, pipes and the like.
-VALUE_STOP_RE = re.compile(r"[|｜【】\[\]（）()《》<>:：]|\s{3,}|&nbsp;|分享到|打印|关闭窗口")
+VALUE_STOP_RE = re.compile(r"[|｜丨【】\[\]（）()《》<>:：]|\s{3,}|&nbsp;|分享到|打印|关闭窗口")
 
 # A personal name or handle as printed after an author label.
 NAME_TOKEN_RE = re.compile(r"^[\w·.\-&'’]{1,20}$")
@@ -243,7 +286,7 @@ TAIL_SECTION_RE = re.compile(
 NOT_A_NAME_RE = re.compile(
     r"(?:首页|新闻|频道|网站|栏目|评论|登录|注册|返回|更多|分享|打印|关闭|专题|图片|视频|推荐|目录"
     r"|本报|作者|来源|记者|编辑|楼主|回复|点击|文章|阅读|统计|访问|分类|最新|热门|相关|字体|收藏"
-    r"|前言|引言|结语|附录|摘要|导读|简介|说明|注释|正文|全文|上一|下一|出自|转自|来自|显示|摄影"
+    r"|前言|引言|结语|附录|摘要|导读|简介|说明|注释|正文|全文|上一|下一|出自|转自|来自|显示|摄影|题图|配图|实习生|通讯员"
     r"|www|http)",
     re.IGNORECASE,
 )

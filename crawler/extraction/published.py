@@ -3,18 +3,18 @@
 An article page prints many dates: the publication time on the info line, an update time,
 the copyright year, dates of comments and of related articles. The publication time is the
 one labelled as such near the headline; failing a label, the declared metadata; failing
-that, the date between the headline and the text nearest to the text, a dateline opening
+that, the date between the headline and the text nearest to the text (an update time there
+when it is the only one), a dateline opening
 the text, then one right after the text (blogs and forums print it under the post), the
 issue date above the headline, and last an essay's closing "1998年3月号". Dates anywhere else on the page are not trusted.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from crawler.dates import SHANGHAI, DateMatch, ParsedDate, iter_date_matches, parse_date
+from crawler.dates import DateMatch, ParsedDate, iter_date_matches, parse_date
 from crawler.extraction.metadata import PageMetadata
 
 PUBLICATION_LABELS = frozenset(
@@ -42,16 +42,6 @@ PUBLICATION_LABELS = frozenset(
         "date",
         "time",
     }
-)
-# Shapes crawler.dates leaves out on purpose because they are ambiguous in running text,
-# accepted here only in the places named: an ASP-style "9/17/2004 5:54:13 AM" (the AM/PM
-# marks it as US month/day order) and an essay's closing "1998年3月号" / "（2003年5月）".
-_US_CLOCK_RE = re.compile(
-    r"(?<!\d)(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d{2})\s+"
-    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<half>[AaPp][Mm])\b"
-)
-_YEAR_MONTH_RE = re.compile(
-    r"(?<!\d)(?P<year>(?:19|20)\d{2})\s*年\s*(?P<month>\d{1,2})\s*月(?!\s*\d)"
 )
 PRECISION_RANK = {"year": 0, "month": 1, "day": 2, "hour": 3, "minute": 4, "second": 5}
 DAY_RANK = PRECISION_RANK["day"]
@@ -95,55 +85,37 @@ def labelled_publication(lines: Iterable[str], now: datetime | None = None) -> P
 
 
 def first_plausible(
-    lines: Iterable[str], now: datetime | None = None, *, nearest_last: bool = False
+    lines: Iterable[str],
+    now: datetime | None = None,
+    *,
+    nearest_last: bool = False,
+    updates: bool = False,
 ) -> ParsedDate | None:
     """The first date printed to the day that is not labelled as an update time.
 
     Month-only dates are archive links (``2006年06月(8)``), not publication times. With
     ``nearest_last`` the last such date wins: above the body, the date nearest to the text
-    belongs to it, the ones further up to navigation.
+    belongs to it, the ones further up to navigation. With ``updates`` an update time is
+    taken too (for pages whose info line prints nothing else: "最新更新时间：…").
     """
     candidates = [
         match
         for match in _matches(lines, now)
-        if not _is_update(match) and PRECISION_RANK[match.parsed.precision] >= DAY_RANK
+        if (updates or not _is_update(match)) and PRECISION_RANK[match.parsed.precision] >= DAY_RANK
     ]
     if not candidates:
         return None
     return (candidates[-1] if nearest_last else candidates[0]).parsed
 
 
-def us_clock_date(lines: Iterable[str]) -> ParsedDate | None:
-    """The first ``M/D/YYYY h:mm[:ss] AM|PM`` date (ASP pages print no other shape)."""
-    for line in lines:
-        match = _US_CLOCK_RE.search(line)
-        if not match:
-            continue
-        hour = int(match["hour"]) % 12 + (12 if match["half"].lower() == "pm" else 0)
-        second = match["second"]
-        try:
-            value = datetime(
-                int(match["year"]),
-                int(match["month"]),
-                int(match["day"]),
-                hour,
-                int(match["minute"]),
-                int(second or 0),
-                tzinfo=SHANGHAI,
-            )
-        except ValueError:
-            continue
-        return ParsedDate(value, "second" if second else "minute")
-    return None
-
-
-def closing_year_month(lines: list[str]) -> ParsedDate | None:
+def closing_year_month(lines: list[str], now: datetime | None = None) -> ParsedDate | None:
     """An essay's closing date line, ``——《北京之春》1998年3月号``: last resort only."""
     for line in reversed(lines):
-        match = _YEAR_MONTH_RE.search(line)
-        if match and 1 <= int(match["month"]) <= 12:
-            value = datetime(int(match["year"]), int(match["month"]), 1, tzinfo=SHANGHAI)
-            return ParsedDate(value, "month")
+        months = [
+            match for match in iter_date_matches(line, now=now) if match.parsed.precision == "month"
+        ]
+        if months:
+            return months[-1].parsed
     return None
 
 
@@ -164,7 +136,9 @@ def _refines(printed: ParsedDate | None, declared: ParsedDate | None) -> bool:
     if printed is None or declared is None:
         return False
     if PRECISION_RANK[printed.precision] < PRECISION_RANK[declared.precision]:
-        return False
+        # "15:18" printed, "15:18:00" declared: the same time, and the page's own precision
+        # is what was published (metadata pads with zero seconds).
+        return printed.value == declared.value.astimezone(printed.value.tzinfo)
     local = declared.value.astimezone(printed.value.tzinfo)
     return abs((printed.value.date() - local.date()).days) <= 1
 
@@ -193,11 +167,11 @@ def choose_publication(
         return declared
     return (
         printed
+        or first_plausible(info_lines, now, updates=True)
         or labelled_publication(body_head_lines, now)
         or first_plausible(body_head_lines, now)
         or labelled_publication(after_body_lines, now)
         or first_plausible(after_body_lines, now)
         or first_plausible(before_title_lines, now, nearest_last=True)
-        or us_clock_date(info_lines)
-        or closing_year_month(body_tail_lines or [])
+        or closing_year_month(body_tail_lines or [], now)
     )

@@ -8,6 +8,7 @@ headline as shown; failing that, the declared title with its suffix removed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -72,6 +73,14 @@ def _declared_titles(metadata: PageMetadata) -> list[str]:
     return [title for title in titles if title]
 
 
+@functools.lru_cache(maxsize=256)
+def _declared_forms(title: str) -> tuple[str, tuple[str, ...], str]:
+    """A declared title compacted whole, by parts, and without its site suffix; cached
+    because every heading of the page is compared with the same few titles."""
+    parts = tuple(compact_text(part) for part in TITLE_SEPARATOR_RE.split(title) if part.strip())
+    return compact_text(title), parts, compact_text(strip_site_suffix(title))
+
+
 def _matches_declared(candidate: str, declared: list[str]) -> bool:
     """A heading is the headline when a declared title starts with it (or ends with it, for
     ``站点 | 标题``), when it is one of the title's parts other than the trailing site name,
@@ -80,8 +89,7 @@ def _matches_declared(candidate: str, declared: list[str]) -> bool:
     if len(compact) < MIN_PART_CHARS:
         return False
     for title in declared:
-        whole = compact_text(title)
-        parts = [compact_text(part) for part in TITLE_SEPARATOR_RE.split(title) if part.strip()]
+        whole, parts, core = _declared_forms(title)
         if compact == whole or (len(parts) > 1 and compact in parts[:-1]):
             return True
         if len(compact) < MIN_TITLE_CHARS:
@@ -90,7 +98,6 @@ def _matches_declared(candidate: str, declared: list[str]) -> bool:
         substantial = len(compact) * 2 >= len(whole)
         if substantial and (whole.startswith(compact) or whole.endswith(compact)):
             return True
-        core = compact_text(strip_site_suffix(title))
         if len(core) >= MIN_TITLE_CHARS and (
             core == compact or (core in compact and len(compact) <= len(core) + 6)
         ):

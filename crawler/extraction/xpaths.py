@@ -20,11 +20,12 @@ TITLE_TAG = etree.XPath("//title")
 HEADINGS = etree.XPath("//h1|//h2|//h3")
 
 # -- breadcrumbs ---------------------------------------------------------------------------
-# Elements whose own text starts with "当前位置" or "您的位置" (table layouts name no class).
-POSITION_TEXT = etree.XPath(
-    "//text()[contains(., '当前位置') or contains(., '您的位置') or contains(., '你的位置')"
-    " or contains(., '您现在的位置') or contains(., '所在位置')]/.."
-)
+# Text nodes that may belong to a breadcrumb: "当前位置：…" / "您的位置" (table layouts name no
+# class), or a trail ending in "> 正文" (the current page) whose root link is the site's name
+# rather than 首页 ("新华网 > 财经 > 正文"). One cheap XPath; the exact phrases are checked in
+# Python (five contains() per text node cost 2 ms a page).
+CRUMB_TEXTS = etree.XPath("//text()[contains(., '位置') or contains(., '正文')]")
+POSITION_PHRASES = ("当前位置", "您的位置", "你的位置", "您现在的位置", "所在位置")
 
 # Parents of a "…首页" link: a breadcrumb without class names starts at the home link. Only
 # trusted when its text has crumb separators (a menu of links has none).
@@ -36,7 +37,9 @@ HOME_LINK_PARENTS = etree.XPath("//a[contains(., '首页') or contains(., '主�
 # (XPath translate() over every element costs more than the rest of the extraction).
 TITLE_ATTR_RE = re.compile(r"title|biaoti|headline")
 TITLE_ATTR_TAGS = frozenset({"div", "td", "span", "p", "strong", "font", "b", "header", "h1", "h2"})
-BREADCRUMB_ATTR_RE = re.compile(r"crumb|position|location|dqwz|navpath|weizhi|current-?path")
+BREADCRUMB_ATTR_RE = re.compile(
+    r"crumb|position|location|dqwz|navpath|weizhi|current-?path|channel-?path|nav-?path|site-?path"
+)
 AUTHOR_ATTR_RE = re.compile(r"author|writer|byline|zuozhe")
 SOURCE_ATTR_RE = re.compile(r"source|origin|media-name|laiyuan|comefrom")
 
