@@ -48,7 +48,10 @@ def failure_reasons(stats: Mapping[str, Any]) -> list[str]:
     if finish_reason != "finished":
         reasons.append(f"finish reason {finish_reason or 'unknown'}")
     if stats.get("storage/unsaved"):
-        reasons.append(f"{stats['storage/unsaved']} articles not stored")
+        kept = (
+            f" (kept in {stats['storage/spill_path']})" if stats.get("storage/spill_path") else ""
+        )
+        reasons.append(f"{stats['storage/unsaved']} articles not stored{kept}")
     return reasons
 
 
@@ -65,6 +68,8 @@ def format_summary(stats: Mapping[str, Any], *, spider: str, site: str, database
     rate = pages / elapsed if elapsed > 0 else 0.0
     dropped = _by_prefix(stats, "articles/dropped/")
     skipped = _by_prefix(stats, "pages/skipped/")
+    if stats.get("robotstxt/forbidden"):  # counted by Scrapy's RobotsTxtMiddleware
+        skipped["robots_txt"] = int(stats["robotstxt/forbidden"])
     http_errors = _by_prefix(stats, "httperror/response_ignored_status_count/")
     failures = failure_reasons(stats)
 

@@ -13,12 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem
 from crawler.listing import find_article_links, find_next_page, select_links
 from crawler.loaders import build_article
+from crawler.middlewares import RefusedRequest
 from crawler.sites import Site, UnknownSite, get_site
 
 logger = logging.getLogger(__name__)
@@ -87,7 +89,12 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
-            yield Request(url, callback=self.parse_listing, cb_kwargs={"page_number": 1})
+            yield Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.page_failed,
+                cb_kwargs={"page_number": 1},
+            )
 
     def parse_listing(self, response: Response, page_number: int) -> Iterator[Request]:
         stats = self.crawler.stats
@@ -109,7 +116,7 @@ class PortalSpider(scrapy.Spider):
             yield Request(
                 link,
                 callback=self.parse_article,
-                errback=self.article_failed,
+                errback=self.page_failed,
                 priority=ARTICLE_PRIORITY,
             )
         if self.max_pages is not None and page_number >= self.max_pages:
@@ -121,7 +128,10 @@ class PortalSpider(scrapy.Spider):
             next_url = find_next_page(page, response.url)
         if next_url and next_url != response.url:
             yield Request(
-                next_url, callback=self.parse_listing, cb_kwargs={"page_number": page_number + 1}
+                next_url,
+                callback=self.parse_listing,
+                errback=self.page_failed,
+                cb_kwargs={"page_number": page_number + 1},
             )
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
@@ -149,11 +159,19 @@ class PortalSpider(scrapy.Spider):
             return
         yield item
 
-    def article_failed(self, failure: Failure) -> None:
+    def page_failed(self, failure: Failure) -> None:
+        """Count and log a listing or article page that could not be fetched."""
+        if failure.check(RefusedRequest) or _forbidden_by_robots_txt(failure):
+            return  # not a failure: counted as skipped by the SSRF guard or RobotsTxtMiddleware
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         self.crawler.stats.inc_value("pages/failed")
-        logger.warning("Could not fetch article %s: %s", url, failure.getErrorMessage())
+        logger.warning("Could not fetch %s: %s", url, failure.getErrorMessage())
+
+
+def _forbidden_by_robots_txt(failure: Failure) -> bool:
+    # RobotsTxtMiddleware raises a plain IgnoreRequest with this fixed message.
+    return bool(failure.check(IgnoreRequest)) and str(failure.value) == "Forbidden by robots.txt"
 
 
 def _type(response: Response) -> str:
