@@ -29,8 +29,15 @@ STORE_FLUSH_INTERVAL = 2.0
 # When this many items wait for a slow database, the pipeline stops accepting new ones until
 # a batch is written (back-pressure instead of unbounded memory).
 STORE_MAX_PENDING = 2000
-# Failed write attempts in a row before the run gives up with finish reason storage_failed.
+# While the database is unreachable the crawl goes on (back-pressure at STORE_MAX_PENDING)
+# and failed batches are retried every STORE_FLUSH_INTERVAL. The run gives up with reason
+# storage_failed once writes have failed STORE_MAX_CONSECUTIVE_FAILURES times in a row over
+# at least STORE_OUTAGE_TIMEOUT seconds.
 STORE_MAX_CONSECUTIVE_FAILURES = 5
+STORE_OUTAGE_TIMEOUT = 60.0
+# Articles a run could not store are kept in this JSON Lines file and written first by the
+# next run against the same database ({database} becomes a short hash of DATABASE_URL).
+STORE_SPILL_PATH = str(PROJECT_ROOT / "data" / "unsaved-{database}.jsonl")
 
 # --- Site rules and extraction ---------------------------------------------------------------
 SITES_MODULE = "crawler.sites"
