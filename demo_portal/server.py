@@ -29,6 +29,9 @@ class DemoPortalServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: with a crawler's 8-32 connections the kernel
+    # drops SYNs and the client retries after a second, which looks like a slow crawler.
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], portal: Portal, *, log_requests: bool = False
