@@ -1,0 +1,9 @@
+"""The demo portal's cloud section as its own site."""
+
+import os
+
+from crawler.sites import Site
+
+BASE_URL = os.environ.get("DEMO_PORTAL_URL", "http://127.0.0.1:8765").rstrip("/")
+
+SITE = Site(name="demo-cloud", start_urls=(f"{BASE_URL}/cloud/index.shtml",))
