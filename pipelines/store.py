@@ -121,6 +121,7 @@ class StorePipeline:
         self.batch_size = max(1, settings.getint("STORE_BATCH_SIZE"))
         self.flush_interval = settings.getfloat("STORE_FLUSH_INTERVAL")
         self.max_pending = max(self.batch_size, settings.getint("STORE_MAX_PENDING"))
+        self.near_duplicates = settings.getbool("NEAR_DUPLICATES_ENABLED", True)
         self.max_failures = max(1, settings.getint("STORE_MAX_CONSECUTIVE_FAILURES", 5))
         self.outage_timeout = settings.getfloat("STORE_OUTAGE_TIMEOUT", 60.0)
         self.spill_path = spill_path_for(
@@ -143,7 +144,7 @@ class StorePipeline:
     async def open_spider(self) -> None:
         self.writer.start()
         self.engine = await self._in_writer(open_database, self.database_url)
-        self.repository = ArticleRepository(self.engine)
+        self.repository = ArticleRepository(self.engine, near_duplicates=self.near_duplicates)
         logger.info("Storing articles in %s", redact_url(self.engine.url))
         await self._write_spilled()
         if self.flush_interval > 0:
@@ -259,6 +260,7 @@ class StorePipeline:
         stats.inc_value("articles/duplicates", result.duplicates)
         stats.inc_value("articles/updated", result.updated)
         stats.inc_value("articles/unchanged", result.unchanged)
+        stats.inc_value("articles/near_duplicates", result.near_duplicates)
 
     def _write_failed(self, failure: Failure, batch: list[Row]) -> None:
         self.pending[:0] = batch  # keep the order; nothing is lost

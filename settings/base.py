@@ -39,6 +39,15 @@ STORE_OUTAGE_TIMEOUT = 60.0
 # next run against the same database ({database} becomes a short hash of DATABASE_URL).
 STORE_SPILL_PATH = str(PROJECT_ROOT / "data" / "unsaved-{database}.jsonl")
 
+# Mirror URLs mapped to one canonical form for every site, after the site's own
+# Site.url_aliases: (regex, replacement) pairs matched against the canonical URL (re.sub
+# syntax), first match wins, e.g. [(r"^https://m\.example\.cn/", "https://www.example.cn/")].
+URL_ALIASES: list[tuple[str, str]] = []
+# Link near-duplicate copies (other boilerplate, small edits, truncated/extended) to the first
+# stored copy, not only identical bodies. Switch off for corpora whose distinct stories share
+# most sentences (templated reports, generated text); exact copies are linked either way.
+NEAR_DUPLICATES_ENABLED = True
+
 # --- Site rules and extraction ---------------------------------------------------------------
 SITES_MODULE = "crawler.sites"
 # Articles whose main text is shorter than this many characters are dropped as not_article.

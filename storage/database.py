@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from storage.models import Base
+from storage.schema import MigrationLockTimeout, SchemaTooNew, upgrade
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -74,21 +74,46 @@ def create_database_engine(url: str) -> Engine:
 
 
 def open_database(url: str) -> Engine:
-    """Connect, create missing tables, and fail fast with one readable line.
+    """Connect, apply pending migrations, and fail fast with one readable line.
 
-    Called before anything is crawled, so a wrong URL or a server that is down stops the run
-    at once instead of after minutes of fetching pages that could not be stored.
+    Called before anything is crawled, so a wrong URL, a server that is down or a schema from a
+    newer release stops the run at once instead of after minutes of fetching pages that could
+    not be stored.
     """
     engine = create_database_engine(url)
     try:
-        with engine.begin() as connection:
-            Base.metadata.create_all(connection)
-            inspect(connection).get_table_names()
+        upgrade(engine)
+    except (SchemaTooNew, MigrationLockTimeout) as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"cannot use database {redact_url(engine.url)}: {exc}") from None
     except SQLAlchemyError as exc:
         engine.dispose()
         raise DatabaseUnavailable(
             f"cannot open database {redact_url(engine.url)}: {_first_line(exc)}"
         ) from None
+    return engine
+
+
+def open_existing_database(url: str) -> Engine:
+    """Connect for reading only: no migration, so consumers may use a read-only role.
+
+    Fails with one readable line when the server is unreachable or holds no articles yet.
+    """
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            has_articles = inspect(connection).has_table("articles")
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"cannot open database {redact_url(engine.url)}: {_first_line(exc)}"
+        ) from None
+    if not has_articles:
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"database {redact_url(engine.url)} has no articles table yet: run a crawl or "
+            "`alembic upgrade head` first"
+        )
     return engine
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+)
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,7 +60,60 @@ class Article(Base):
     last_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
-    __table_args__: Any = (Index("ix_articles_site_published", "site", "published_at"),)
+    __table_args__: Any = (
+        Index("ix_articles_site_published", "site", "published_at"),
+        # Search indexes are dialect-specific and live in migration 0003 only: the SQLite
+        # FTS5 trigram table and the PostgreSQL pg_trgm GIN indexes (storage.schema keeps
+        # them out of the models/migrations comparison).
+    )
+
+
+class ArticleFingerprint(Base):
+    """The MinHash signature of an article's body (storage.similarity), one row per article
+    long enough to have one; candidates found through the bands are checked against it."""
+
+    __tablename__ = "article_fingerprints"
+
+    article_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary(1024))
+
+
+class ArticleBand(Base):
+    """The LSH index for near-duplicates: articles sharing a band hash are candidates.
+
+    The primary key starts with the band hash, so a lookup is an index range scan on every
+    backend; the second index serves deletes when an article's text changes.
+    """
+
+    __tablename__ = "article_bands"
+
+    band_hash: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+
+    __table_args__: Any = (PrimaryKeyConstraint("band_hash", "article_id"),)
+
+
+class ArticleVersion(Base):
+    """An earlier text of an article, kept when a re-crawl found the text changed."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(LongText)
+    body_html: Mapped[str | None] = mapped_column(LongText)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # When this text was first stored (the article's first_seen_at or previous updated_at) and
+    # when a re-crawl replaced it.
+    captured_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    replaced_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
 ARTICLE_CONTENT_FIELDS = (

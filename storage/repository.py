@@ -2,36 +2,77 @@
 
 Deciding whether an article is new, changed, unchanged or a copy of a stored one has to
 happen inside the same transaction as the write, or two crawls writing at once would both
-decide "new". So this is where stored-state deduplication lives; the dedupe pipeline only
-removes repeats within the running crawl, which it can do in memory.
+decide "new". So this is where stored-state deduplication lives, exact (``content_hash``) and
+near (the MinHash/LSH index of ``storage.similarity``, kept in ``article_bands`` and
+``article_fingerprints``); the dedupe pipeline only removes repeats within the running crawl,
+which it can do in memory.
+
+Two writers racing on one canonical URL: the URL is unique, rows are inserted in URL order (so
+two transactions wait for each other instead of deadlocking), and the batch that loses is
+rolled back and retried, when its SELECT sees the winner's row and turns the insert into an
+update. Near-duplicate decisions are not guarded by a constraint: two crawls storing two copies
+of one story in the very same moment may both keep theirs as an original.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from storage.models import ARTICLE_CONTENT_FIELDS, Article
+from storage import similarity
+from storage.models import (
+    ARTICLE_CONTENT_FIELDS,
+    Article,
+    ArticleBand,
+    ArticleFingerprint,
+    ArticleVersion,
+)
+from storage.types import AwareDateTime
 
-ARTICLES = Article.__table__
+ARTICLES = cast(Table, Article.__table__)
+BANDS = cast(Table, ArticleBand.__table__)
+FINGERPRINTS = cast(Table, ArticleFingerprint.__table__)
+VERSIONS = cast(Table, ArticleVersion.__table__)
 # How often a batch is retried when a concurrent writer stored one of its URLs first.
-CONFLICT_RETRIES = 3
+CONFLICT_RETRIES = 5
+# Bound parameters per IN (...) list: PostgreSQL allows 65535 per statement, SQLite 32766.
+IN_CHUNK = 2000
+# PostgreSQL deadlock / serialization failure; MariaDB deadlock / lock wait timeout.
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+_RETRYABLE_MYSQL_CODES = {1213, 1205}
+
+T = TypeVar("T")
 
 
 @dataclass
 class BatchResult:
-    """What one batch did; every article lands in exactly one of these counts."""
+    """What one batch did; every article lands in exactly one of the first four counts."""
 
     stored: int = 0  # new rows of stories not stored before
     duplicates: int = 0  # new rows whose body is a copy of a stored story (duplicate_of set)
-    updated: int = 0  # stored URLs whose text changed
+    updated: int = 0  # stored URLs whose text changed (the previous text kept as a version)
     unchanged: int = 0  # stored URLs seen again with the same text (last_seen_at moved)
     new_ids: list[int] = field(default_factory=list)
+    near_duplicates: int = 0  # of ``duplicates``, those found by similarity, not equal hash
 
     def __iadd__(self, other: BatchResult) -> BatchResult:
         self.stored += other.stored
@@ -39,14 +80,51 @@ class BatchResult:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.new_ids.extend(other.new_ids)
+        self.near_duplicates += other.near_duplicates
         return self
 
 
-class ArticleRepository:
-    """Batched, idempotent writes of article rows."""
+def _chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
-    def __init__(self, engine: Engine) -> None:
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    """A concurrent writer got in the way; running the batch again will succeed."""
+    if isinstance(exc, IntegrityError):
+        return True
+    origin = exc.orig
+    if getattr(origin, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    args: tuple[Any, ...] = getattr(origin, "args", ())
+    return bool(args) and args[0] in _RETRYABLE_MYSQL_CODES
+
+
+@dataclass
+class _NewArticle:
+    row: dict[str, Any]
+    fingerprint: similarity.Fingerprint
+    # What it copies, when it is a copy: a stored id, or the index of an earlier new article.
+    copy_of_id: int | None = None
+    copy_of_index: int | None = None
+    near: bool = False
+
+    @property
+    def is_copy(self) -> bool:
+        return self.copy_of_id is not None or self.copy_of_index is not None
+
+
+class ArticleRepository:
+    """Batched, idempotent writes of article rows.
+
+    ``near_duplicates=False`` keeps the index up to date but links only exact copies: for
+    corpora whose distinct stories share most of their sentences (generated or templated
+    text such as daily market reports), which similarity alone cannot tell apart.
+    """
+
+    def __init__(self, engine: Engine, *, near_duplicates: bool = True) -> None:
         self.engine = engine
+        self.near_duplicates = near_duplicates
 
     def save_batch(
         self, articles: Sequence[Mapping[str, Any]], *, seen_at: datetime | None = None
@@ -59,10 +137,11 @@ class ArticleRepository:
             try:
                 with self.engine.begin() as connection:
                     return self._reconcile(connection, articles, now)
-            except IntegrityError:
-                # Another writer inserted one of these canonical URLs after our SELECT; the
-                # next attempt sees its row and turns our insert into an update.
-                if attempt == CONFLICT_RETRIES:
+            except DBAPIError as exc:
+                # Another writer inserted one of these canonical URLs after our SELECT (or
+                # the two transactions deadlocked); the next attempt sees its row and turns
+                # our insert into an update.
+                if attempt == CONFLICT_RETRIES or not _is_retryable(exc):
                     raise
         raise AssertionError("unreachable")
 
@@ -70,88 +149,289 @@ class ArticleRepository:
         self, connection: Connection, articles: Sequence[Mapping[str, Any]], now: datetime
     ) -> BatchResult:
         result = BatchResult()
-        canonical_urls = list({article["canonical_url"] for article in articles})
-        stored = {
-            row.canonical_url: (row.id, row.content_hash)
-            for row in connection.execute(
+        canonical_urls = sorted({article["canonical_url"] for article in articles})
+        stored: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(canonical_urls):
+            for found in connection.execute(
                 select(ARTICLES.c.id, ARTICLES.c.canonical_url, ARTICLES.c.content_hash).where(
-                    ARTICLES.c.canonical_url.in_(canonical_urls)
+                    ARTICLES.c.canonical_url.in_(chunk)
                 )
-            )
-        }
-        new_hashes = list({a["content_hash"] for a in articles if a["canonical_url"] not in stored})
-        first_copy: dict[str, int] = {}
-        if new_hashes:
-            first_copy = {
-                row.content_hash: row.first_id
-                for row in connection.execute(
-                    select(ARTICLES.c.content_hash, func.min(ARTICLES.c.id).label("first_id"))
-                    .where(ARTICLES.c.content_hash.in_(new_hashes))
-                    .group_by(ARTICLES.c.content_hash)
-                )
-            }
+            ):
+                stored[found.canonical_url] = (found.id, found.content_hash)
 
         unchanged_ids: list[int] = []
         changed_rows: list[dict[str, Any]] = []
-        new_stories: list[dict[str, Any]] = []
-        copies: list[dict[str, Any]] = []
+        new_articles: list[_NewArticle] = []
         batch_canonical_urls: set[str] = set()
-        batch_hashes: set[str] = set()
         for article in articles:
             row = {name: article.get(name) for name in ARTICLE_CONTENT_FIELDS}
             canonical_url = article["canonical_url"]
-            content_hash = article["content_hash"]
             if canonical_url in stored:
                 article_id, stored_hash = stored[canonical_url]
-                if stored_hash == content_hash:
+                if stored_hash == article["content_hash"]:
                     unchanged_ids.append(article_id)
                 else:
                     changed_rows.append(
                         {**row, "b_id": article_id, "last_seen_at": now, "updated_at": now}
                     )
-                    stored[canonical_url] = (article_id, content_hash)
+                    stored[canonical_url] = (article_id, article["content_hash"])
                 continue
             if canonical_url in batch_canonical_urls:
                 result.unchanged += 1  # the same page twice in one batch: keep the first
                 continue
             batch_canonical_urls.add(canonical_url)
             row.update(canonical_url=canonical_url, first_seen_at=now, last_seen_at=now)
-            if content_hash in first_copy or content_hash in batch_hashes:
-                copies.append(row)
-            else:
-                batch_hashes.add(content_hash)
-                new_stories.append(row)
+            new_articles.append(_NewArticle(row, similarity.fingerprint(row["body"] or "")))
 
-        if new_stories:
-            inserted = connection.execute(
-                insert(ARTICLES).returning(
-                    ARTICLES.c.id, ARTICLES.c.content_hash, sort_by_parameter_order=True
-                ),
-                new_stories,
-            ).all()
-            for row in inserted:
-                first_copy.setdefault(row.content_hash, row.id)
-                result.new_ids.append(row.id)
-            result.stored += len(inserted)
-        if copies:
-            for row in copies:
-                row["duplicate_of"] = first_copy[row["content_hash"]]
-            inserted = connection.execute(
-                insert(ARTICLES).returning(ARTICLES.c.id, sort_by_parameter_order=True), copies
-            ).all()
-            result.new_ids.extend(row.id for row in inserted)
-            result.duplicates += len(inserted)
+        if new_articles:
+            self._find_copies(connection, new_articles)
+            self._insert_new(connection, new_articles, result)
         if changed_rows:
-            connection.execute(
-                update(ARTICLES)
-                .where(ARTICLES.c.id == bindparam("b_id"))
-                .values({name: bindparam(name) for name in changed_rows[0] if name != "b_id"}),
-                changed_rows,
-            )
+            self._update_changed(connection, changed_rows, now)
             result.updated += len(changed_rows)
         if unchanged_ids:
-            connection.execute(
-                update(ARTICLES).where(ARTICLES.c.id.in_(unchanged_ids)).values(last_seen_at=now)
-            )
+            for chunk in _chunks(sorted(set(unchanged_ids))):
+                connection.execute(
+                    update(ARTICLES).where(ARTICLES.c.id.in_(chunk)).values(last_seen_at=now)
+                )
             result.unchanged += len(unchanged_ids)
         return result
+
+    # --- deciding what is a copy ----------------------------------------------------------
+
+    def _find_copies(self, connection: Connection, new_articles: list[_NewArticle]) -> None:
+        """Mark each new article that copies a stored one or an earlier one of the batch.
+
+        The earliest stored copy wins: a stored match always beats a match inside the batch,
+        and among stored matches the smallest root id (``duplicate_of`` or the id itself).
+        """
+        exact_roots = self._stored_roots_by_hash(
+            connection, sorted({new.row["content_hash"] for new in new_articles})
+        )
+        near_roots = (
+            self._stored_near_roots(connection, new_articles) if self.near_duplicates else {}
+        )
+        batch_by_hash: dict[str, int] = {}
+        batch_by_band: dict[int, list[int]] = defaultdict(list)
+        for index, new in enumerate(new_articles):
+            content_hash = new.row["content_hash"]
+            if content_hash in exact_roots:
+                new.copy_of_id = exact_roots[content_hash]
+            elif content_hash in batch_by_hash:
+                new.copy_of_index = batch_by_hash[content_hash]
+            elif index in near_roots:
+                new.copy_of_id, new.near = near_roots[index], True
+            elif self.near_duplicates:
+                original = self._batch_near_original(new, new_articles, batch_by_band)
+                if original is not None:
+                    new.copy_of_index, new.near = original, True
+            if not new.is_copy:
+                batch_by_hash[content_hash] = index
+            for band in new.fingerprint.bands:
+                batch_by_band[band].append(index)
+
+    def _stored_roots_by_hash(self, connection: Connection, hashes: list[str]) -> dict[str, int]:
+        roots: dict[str, int] = {}
+        for chunk in _chunks(hashes):
+            for row in connection.execute(
+                select(ARTICLES.c.content_hash, ARTICLES.c.id, ARTICLES.c.duplicate_of).where(
+                    ARTICLES.c.content_hash.in_(chunk)
+                )
+            ):
+                root = row.duplicate_of or row.id
+                roots[row.content_hash] = min(root, roots.get(row.content_hash, root))
+        return roots
+
+    def _stored_near_roots(
+        self, connection: Connection, new_articles: list[_NewArticle]
+    ) -> dict[int, int]:
+        """Index in ``new_articles`` -> root id of the earliest stored near-duplicate.
+
+        Three cheap steps, each narrowing the next: stored articles sharing a band hash (one
+        indexed SELECT), those whose stored signature agrees enough, then the exact shingle
+        comparison against their bodies.
+        """
+        wanted: dict[int, list[int]] = defaultdict(list)  # band hash -> new article indexes
+        for index, new in enumerate(new_articles):
+            for band in new.fingerprint.bands:
+                wanted[band].append(index)
+        if not wanted:
+            return {}
+        candidates: dict[int, set[int]] = defaultdict(set)  # index -> stored article ids
+        for chunk in _chunks(sorted(wanted)):
+            for row in connection.execute(
+                select(BANDS.c.band_hash, BANDS.c.article_id).where(BANDS.c.band_hash.in_(chunk))
+            ):
+                for index in wanted[row.band_hash]:
+                    candidates[index].add(row.article_id)
+        if not candidates:
+            return {}
+        signatures = self._load_signatures(connection, sorted(set().union(*candidates.values())))
+        for index, ids in candidates.items():
+            own = new_articles[index].fingerprint.signature
+            candidates[index] = {
+                article_id
+                for article_id in ids
+                if article_id in signatures
+                and similarity.estimated_jaccard(own, signatures[article_id])
+                >= similarity.SIGNATURE_FLOOR
+            }
+        bodies = self._load_bodies(connection, sorted(set().union(*candidates.values())))
+        roots: dict[int, int] = {}
+        for index, ids in candidates.items():
+            own_shingles = new_articles[index].fingerprint.shingles
+            for article_id in sorted(ids):
+                if article_id not in bodies:
+                    continue
+                root, stored_shingles = bodies[article_id]
+                if (index not in roots or root < roots[index]) and similarity.is_near_duplicate(
+                    own_shingles, stored_shingles
+                ):
+                    roots[index] = root
+        return roots
+
+    def _load_signatures(
+        self, connection: Connection, ids: list[int]
+    ) -> dict[int, npt.NDArray[np.uint64]]:
+        signatures = {}
+        for chunk in _chunks(ids):
+            for row in connection.execute(
+                select(FINGERPRINTS.c.article_id, FINGERPRINTS.c.signature).where(
+                    FINGERPRINTS.c.article_id.in_(chunk)
+                )
+            ):
+                signatures[row.article_id] = similarity.signature_from_bytes(row.signature)
+        return signatures
+
+    def _load_bodies(
+        self, connection: Connection, ids: list[int]
+    ) -> dict[int, tuple[int, npt.NDArray[np.uint64]]]:
+        """Stored id -> (its root id, the shingles of its body)."""
+        bodies = {}
+        for chunk in _chunks(ids, 200):  # bodies are large: keep each result set modest
+            for row in connection.execute(
+                select(ARTICLES.c.id, ARTICLES.c.duplicate_of, ARTICLES.c.body).where(
+                    ARTICLES.c.id.in_(chunk)
+                )
+            ):
+                bodies[row.id] = (row.duplicate_of or row.id, similarity.shingles(row.body))
+        return bodies
+
+    @staticmethod
+    def _batch_near_original(
+        new: _NewArticle, new_articles: list[_NewArticle], batch_by_band: dict[int, list[int]]
+    ) -> int | None:
+        """The index of the earliest original of this batch that ``new`` nearly copies."""
+        seen: set[int] = set()
+        for band in new.fingerprint.bands:
+            seen.update(batch_by_band.get(band, ()))
+        for index in sorted(seen):
+            earlier = new_articles[index]
+            if similarity.is_near_duplicate(new.fingerprint.shingles, earlier.fingerprint.shingles):
+                return earlier.copy_of_index if earlier.copy_of_index is not None else index
+        return None
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _insert_new(
+        self, connection: Connection, new_articles: list[_NewArticle], result: BatchResult
+    ) -> None:
+        """Originals first (copies need their ids), each group in canonical URL order."""
+        ids: dict[int, int] = {}  # index in new_articles -> inserted id
+        originals = sorted(
+            (i for i, new in enumerate(new_articles) if not new.is_copy),
+            key=lambda i: new_articles[i].row["canonical_url"],
+        )
+        copies = sorted(
+            (i for i, new in enumerate(new_articles) if new.is_copy),
+            key=lambda i: new_articles[i].row["canonical_url"],
+        )
+        for group in (originals, copies):
+            if not group:
+                continue
+            rows = []
+            for index in group:
+                new = new_articles[index]
+                duplicate_of = new.copy_of_id
+                if new.copy_of_index is not None:
+                    duplicate_of = ids[new.copy_of_index]
+                rows.append({**new.row, "duplicate_of": duplicate_of})
+            inserted = connection.execute(
+                insert(ARTICLES).returning(ARTICLES.c.id, sort_by_parameter_order=True), rows
+            ).all()
+            for index, row in zip(group, inserted, strict=True):
+                ids[index] = row.id
+        for index, new in enumerate(new_articles):
+            result.new_ids.append(ids[index])
+            if new.is_copy:
+                result.duplicates += 1
+                result.near_duplicates += new.near
+            else:
+                result.stored += 1
+        self._index(connection, [(ids[i], new.fingerprint) for i, new in enumerate(new_articles)])
+
+    def _index(
+        self, connection: Connection, entries: Iterable[tuple[int, similarity.Fingerprint]]
+    ) -> None:
+        fingerprints: list[dict[str, Any]] = []
+        bands: list[dict[str, int]] = []
+        for article_id, fingerprint in entries:
+            if not fingerprint.indexable:
+                continue
+            fingerprints.append(
+                {
+                    "article_id": article_id,
+                    "signature": similarity.signature_to_bytes(fingerprint.signature),
+                }
+            )
+            bands.extend(
+                {"band_hash": band, "article_id": article_id}
+                for band in sorted(set(fingerprint.bands))
+            )
+        if fingerprints:
+            connection.execute(insert(FINGERPRINTS), fingerprints)
+            connection.execute(insert(BANDS), bands)
+
+    def _update_changed(
+        self, connection: Connection, changed_rows: list[dict[str, Any]], now: datetime
+    ) -> None:
+        """Keep the previous text as a version, update the row, re-index its new text."""
+        changed_rows.sort(key=lambda row: row["b_id"])
+        ids = [row["b_id"] for row in changed_rows]
+        for chunk in _chunks(ids):
+            connection.execute(
+                insert(VERSIONS).from_select(
+                    [
+                        "article_id",
+                        "title",
+                        "body",
+                        "body_html",
+                        "content_hash",
+                        "captured_at",
+                        "replaced_at",
+                    ],
+                    select(
+                        ARTICLES.c.id,
+                        ARTICLES.c.title,
+                        ARTICLES.c.body,
+                        ARTICLES.c.body_html,
+                        ARTICLES.c.content_hash,
+                        func.coalesce(ARTICLES.c.updated_at, ARTICLES.c.first_seen_at),
+                        literal(now, AwareDateTime()),
+                    )
+                    .where(ARTICLES.c.id.in_(chunk))
+                    .order_by(ARTICLES.c.id),
+                )
+            )
+            connection.execute(delete(BANDS).where(BANDS.c.article_id.in_(chunk)))
+            connection.execute(delete(FINGERPRINTS).where(FINGERPRINTS.c.article_id.in_(chunk)))
+        connection.execute(
+            update(ARTICLES)
+            .where(ARTICLES.c.id == bindparam("b_id"))
+            .values({name: bindparam(name) for name in changed_rows[0] if name != "b_id"}),
+            changed_rows,
+        )
+        self._index(
+            connection,
+            [(row["b_id"], similarity.fingerprint(row["body"] or "")) for row in changed_rows],
+        )

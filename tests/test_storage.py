@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from storage.database import DatabaseUnavailable, open_database, redact_url, resolve_database_url
-from storage.repository import ArticleRepository
+from storage.repository import ArticleRepository, _is_retryable
 from tests.conftest import rows
 
 BEIJING = timezone(timedelta(hours=8))
@@ -104,3 +105,33 @@ def test_environment_overrides_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_database_url("sqlite:///setting.sqlite3") == "sqlite:///env.sqlite3"
     monkeypatch.delenv("DATABASE_URL")
     assert resolve_database_url("sqlite:///setting.sqlite3") == "sqlite:///setting.sqlite3"
+
+
+class _DriverError(Exception):
+    def __init__(self, *args: object, sqlstate: str | None = None) -> None:
+        super().__init__(*args)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("error", "retry"),
+    [
+        (IntegrityError("INSERT", {}, _DriverError("duplicate key")), True),
+        (OperationalError("INSERT", {}, _DriverError("deadlock", sqlstate="40P01")), True),
+        (OperationalError("INSERT", {}, _DriverError("serialization", sqlstate="40001")), True),
+        (OperationalError("INSERT", {}, _DriverError(1213, "Deadlock found")), True),
+        (OperationalError("INSERT", {}, _DriverError("server closed the connection")), False),
+        (OperationalError("INSERT", {}, _DriverError(2006, "MySQL server has gone away")), False),
+    ],
+)
+def test_only_races_with_another_writer_are_retried(error: DBAPIError, retry: bool) -> None:
+    """A lost race is retried at once; a dead database is the store pipeline's business."""
+    assert _is_retryable(error) is retry
+
+
+def test_same_page_twice_in_one_batch_is_stored_once(sqlite_url: str) -> None:
+    repository = ArticleRepository(open_database(sqlite_url))
+    result = repository.save_batch([article(1), article(1, title="again")])
+    assert (result.stored, result.unchanged) == (1, 1)
+    assert [row["title"] for row in rows(sqlite_url)] == ["标题1"]
+    repository.engine.dispose()

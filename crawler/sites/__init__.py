@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from crawler.urls import compile_url_aliases
+
 ARTICLE_FIELDS = (
     "title",
     "source",
@@ -49,6 +51,10 @@ class Site:
     # Elements removed from the body container before its text is taken (share bars, ads).
     body_exclude: tuple[str, ...] = ()
     max_pages: int | None = None
+    # Mirror URLs of this portal mapped to one canonical form: (regex, replacement) pairs
+    # matched against the canonical URL, first match wins, e.g. mobile -> desktop:
+    # ((r"^https://m\.example\.com\.cn/(\w+)/(\d+)\.html$", r"https://www.example.com.cn/\1/\2.shtml"),)
+    url_aliases: tuple[tuple[str, str], ...] = ()
     # Older layouts still served for old articles, tried after this one.
     versions: tuple[Site, ...] = ()
 
@@ -60,6 +66,10 @@ class Site:
         for url in self.start_urls:
             if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
                 raise ValueError(f"site {self.name!r}: start URL {url!r} is not an http(s) URL")
+        try:
+            compile_url_aliases(self.url_aliases)
+        except ValueError as exc:
+            raise ValueError(f"site {self.name!r}: {exc}") from None
         unknown = set(self.fields) - set(ARTICLE_FIELDS)
         if unknown:
             raise ValueError(
