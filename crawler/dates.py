@@ -434,7 +434,10 @@ def _reference_now(now: datetime | None, tz: tzinfo) -> datetime:
         return datetime.now(tz)
     if now.tzinfo is None or now.utcoffset() is None:
         return now.replace(tzinfo=tz)
-    return now.astimezone(tz)
+    try:
+        return now.astimezone(tz)
+    except OverflowError:  # within a day of datetime.min/max: keep the caller's own zone
+        return now
 
 
 def _check_year(year: int, now: datetime) -> None:

@@ -67,11 +67,17 @@ def canonicalize_url(
 
 
 def _canonicalize(url: str, tracking_parameters: Iterable[str]) -> str:
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for a broken [..] host
+        raise InvalidURL(f"{url!r} is not a valid URL: {exc}") from None
     scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
+    if scheme not in DEFAULT_PORTS or not hostname:
         raise InvalidURL(f"{url!r} is not an absolute http(s) URL")
-    host = parts.hostname.lower().rstrip(".")
+    host = hostname.lower().rstrip(".")
+    if not host:
+        raise InvalidURL(f"{url!r} has no host name")
     if ":" in host:
         host = f"[{host}]"
     try:

@@ -108,12 +108,6 @@ def test_date_matches_are_ordered_non_overlapping_slices(text: str, now: datetim
         end = match.end
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="known bug, reported to the lead: crawler.dates._reference_now overflows when `now` "
-    "is within a day of datetime.max and converted to Asia/Shanghai",
-)
 def test_parse_date_with_reference_time_at_the_end_of_datetime() -> None:
     assert parse_date("0", now=datetime(9999, 12, 31, 23, 59, tzinfo=UTC)) is None
 
@@ -174,24 +168,12 @@ def test_canonicalize_url_only_raises_invalid_url(url: str, tracking_parameters:
         assert canonicalize_url(canonical, tracking_parameters) == canonical
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, reported to the lead: a host of only dots is accepted and canonicalized "
-    "to a URL without a host ('http:///'), which canonicalize_url itself then rejects",
-)
 @pytest.mark.parametrize("url", ["http://./", "http://../x"])
 def test_canonicalize_url_rejects_hosts_of_only_dots(url: str) -> None:
     with pytest.raises(InvalidURL):
         canonicalize_url(url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="known bug, reported to the lead: urlsplit's 'Invalid IPv6 URL' ValueError escapes "
-    "canonicalize_url, so a page whose rel=canonical has a broken IPv6 host makes "
-    "NormalizePipeline fail with an uncounted error instead of falling back",
-)
 @pytest.mark.parametrize("url", ["http://[::1", "http://]/", "http://[x]/"])
 def test_canonicalize_url_broken_ipv6_host_raises_invalid_url(url: str) -> None:
     with pytest.raises(InvalidURL):
