@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from storage.database import open_database, redact_url, resolve_database_url
+from storage.models import ARTICLE_CONTENT_FIELDS
 from storage.repository import ArticleRepository, BatchResult
 
 logger = logging.getLogger(__name__)
@@ -44,20 +45,8 @@ logger = logging.getLogger(__name__)
 # (while the crawl waits on back-pressure, and while the spider closes).
 RETRY_PAUSE = 1.0
 
-ROW_FIELDS = (
-    "url",
-    "canonical_url",
-    "site",
-    "title",
-    "source",
-    "author",
-    "published_at",
-    "summary",
-    "category",
-    "body",
-    "body_html",
-    "content_hash",
-)
+# What the repository needs of an item: the stored content plus its identity.
+ROW_FIELDS = ("canonical_url", *ARTICLE_CONTENT_FIELDS)
 _DATETIME_FIELDS = ("published_at",)
 
 Row = dict[str, Any]
