@@ -69,6 +69,8 @@ import parsel
 import tldextract
 from w3lib.url import canonicalize_url
 
+from crawler.extraction.dom import element_text, normalize_space
+
 __all__ = ["find_article_links", "find_next_page", "same_site", "select_links"]
 
 # Resolves an href on the page being analysed to a URL worth following, or None.
@@ -556,14 +558,6 @@ def _page_number_from_url(url: str) -> int:
 # Text and attributes
 
 
-def _clean_text(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
-
-
-def _element_text(element: Any) -> str:
-    return _clean_text("".join(element.itertext()))
-
-
 def _short_text(element: Any, limit: int) -> str | None:
     """The element's text, or ``None`` as soon as it exceeds ``limit`` characters.
 
@@ -578,7 +572,7 @@ def _short_text(element: Any, limit: int) -> str | None:
         if length > limit * 4:
             return None
         pieces.append(stripped)
-    text = _clean_text(" ".join(pieces))
+    text = normalize_space(" ".join(pieces))
     return text if len(text) <= limit else None
 
 
@@ -817,7 +811,7 @@ class _PageAnalysis:
 
     def item_has_date(self, item: Any) -> bool:
         if item not in self._dated:
-            self._dated[item] = bool(_DATE_IN_TEXT.search(_element_text(item)))
+            self._dated[item] = bool(_DATE_IN_TEXT.search(element_text(item)))
         return self._dated[item]
 
     def _sibling_count(self, node: Any, parent: Any) -> int:
@@ -901,10 +895,12 @@ def _article_candidate(
         return None
     if _is_same_page(url, page_url) or _is_other_page_of(page_url, url):
         return None
-    text = _element_text(anchor)
-    title = _clean_text(anchor.get("title") or "")
+    text = element_text(anchor)
+    title = normalize_space(anchor.get("title") or "")
     if not text:
-        text = title or _clean_text(" ".join(img.get("alt") or "" for img in anchor.iter("img")))
+        text = title or normalize_space(
+            " ".join(img.get("alt") or "" for img in anchor.iter("img"))
+        )
     text_score = _text_score(text)
     if text_score > 0.0 and title:
         # Portals cut long headlines ("某某某...") and keep the full one in title; a title
@@ -1000,7 +996,7 @@ def _next_strength(element: Any) -> int | None:
     if text is None:
         return None
     if not text:
-        text = _clean_text(element.get("title") or "") or _clean_text(
+        text = normalize_space(element.get("title") or "") or normalize_space(
             " ".join(img.get("alt") or "" for img in element.iter("img"))
         )
     word = _DECORATION.sub("", text).replace(" ", "").lower()
@@ -1050,14 +1046,14 @@ def _in_pagination_block(element: Any) -> bool:
 
 
 def _count_page_number_links(element: Any) -> int:
-    return sum(1 for link in element.iter("a") if _PAGE_NUMBER_TEXT.match(_element_text(link)))
+    return sum(1 for link in element.iter("a") if _PAGE_NUMBER_TEXT.match(element_text(link)))
 
 
 def _next_numbered_page(body: Any, usable: _LinkResolver, page_url: str) -> str | None:
     """The link reading current+1 in a block of page-number links."""
     blocks: dict[Any, list[tuple[int, str | None]]] = {}
     for anchor in body.xpath(_SHORT_LINKS):
-        found = _PAGE_NUMBER_TEXT.match(_element_text(anchor))
+        found = _PAGE_NUMBER_TEXT.match(element_text(anchor))
         if found:
             block = _pagination_block_of(anchor)  # kept alive as a key: lxml proxies are not
             blocks.setdefault(block, []).append((int(found.group(1)), usable(anchor.get("href"))))
@@ -1111,7 +1107,7 @@ def _current_page_marker(block: Any) -> int | None:
     for element in block.iter(*_CONTROL_TAGS):
         if element is block:
             continue
-        found = _PAGE_NUMBER_TEXT.match(_element_text(element))
+        found = _PAGE_NUMBER_TEXT.match(element_text(element))
         if not found:
             continue
         parent = element.getparent()
