@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -24,4 +24,3 @@ class ArticleItem:
     # the normalized canonical URL used as the row's identity.
     canonical_url: str | None = None
     content_hash: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)

@@ -118,7 +118,6 @@ LOG_LEVEL = "INFO"
 # The run summary (crawler.extensions.RunSummary) ends every run; the raw stats dictionary is
 # there for debugging with -s STATS_DUMP=True.
 STATS_DUMP = False
-DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
