@@ -16,6 +16,7 @@ from scrapy.http import TextResponse
 from scrapy.loader import ItemLoader
 
 from crawler.extraction import ExtractedArticle, extract_article
+from crawler.extraction.dom import drop_keeping_tail
 from crawler.items import ArticleItem
 from crawler.processors import (
     AUTHOR_LABELS,
@@ -82,10 +83,8 @@ def _without(node: Selector, exclude: tuple[str, ...]) -> str:
     pruned = Selector(root=element, type="html")
     for expression in exclude:
         for unwanted in _select(pruned, expression):
-            victim = unwanted.root
-            parent = victim.getparent() if not isinstance(victim, str) else None
-            if parent is not None:
-                victim.drop_tree() if hasattr(victim, "drop_tree") else parent.remove(victim)
+            if not isinstance(unwanted.root, str):
+                drop_keeping_tail(unwanted.root)
     return etree.tostring(element, encoding="unicode", method="html")
 
 

@@ -90,3 +90,21 @@ def test_xpath_rule_and_text_nodes() -> None:
         fields={"author": "//span[@class='writer']/text()"},
     )
     assert build_article(page("<h1>标题标题标题</h1>"), site).author == "张三"
+
+
+def test_body_exclude_keeps_the_text_that_follows_an_excluded_element() -> None:
+    site = Site(
+        name="example",
+        start_urls=("https://www.example.com.cn/",),
+        fields={"body": "div.content"},
+        body_exclude=("span.ad",),
+    )
+    response = page("<h1>标题标题标题</h1>", extra="")
+    html = response.text.replace(
+        f"<p>{PARAGRAPHS[1]}</p>",
+        f"<p>在目前看来，<span class='ad'>广告</span>{PARAGRAPHS[1][6:]}</p>",
+    )
+    item = build_article(response.replace(body=html.encode("utf-8")), site)
+    assert item.body is not None
+    assert "广告" not in item.body
+    assert PARAGRAPHS[1] in item.body
