@@ -165,7 +165,10 @@ class StorePipeline:
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        self.pending.append({name: adapter.get(name) for name in ROW_FIELDS})
+        row = {name: adapter.get(name) for name in ROW_FIELDS}
+        # Set by the run-record extension when it has opened this run's crawl_runs row.
+        row["first_run_id"] = self.crawler.stats.get_value("run/id")
+        self.pending.append(row)
         if len(self.pending) >= self.batch_size:
             self._start_flush()
         # Back-pressure, also while the database is away: the crawl waits instead of piling

@@ -59,6 +59,9 @@ class Article(Base):
     first_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # The crawl run that first stored this row (crawl_runs.id); NULL for rows stored before
+    # run records existed or by code outside a crawl.
+    first_run_id: Mapped[int | None] = mapped_column(Id, ForeignKey("crawl_runs.id"), index=True)
 
     __table_args__: Any = (
         Index("ix_articles_site_published", "site", "published_at"),
@@ -114,6 +117,58 @@ class ArticleVersion(Base):
     # when a re-crawl replaced it.
     captured_at: Mapped[datetime] = mapped_column(AwareDateTime())
     replaced_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class CrawlRun(Base):
+    """What one crawl run did: inserted as ``running`` when the spider opens and completed when
+    it closes, so a run that died without closing stays visible as ``running``/unfinished.
+
+    Counts mirror the run summary; ``dropped`` maps a drop reason to its count, ``coverage``
+    maps an article field to the share of extracted articles that had it (0.0-1.0), and
+    ``warnings`` lists the monitoring findings against earlier runs of the same site.
+    """
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    spider: Mapped[str] = mapped_column(String(255))
+    site: Mapped[str | None] = mapped_column(String(255))
+    arguments: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    host: Mapped[str | None] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # running | finished | failed
+    status: Mapped[str] = mapped_column(String(32))
+    finish_reason: Mapped[str | None] = mapped_column(String(255))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    articles_extracted: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    articles_duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    articles_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    dropped: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    coverage: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    warnings: Mapped[list[str] | None] = mapped_column(JSON)
+
+    __table_args__: Any = (Index("ix_crawl_runs_site_started", "site", "started_at"),)
+
+
+class ListingPage(Base):
+    """Validators of a listing page from its last fetch, for conditional requests
+    (If-None-Match / If-Modified-Since) and for noticing an unchanged list of links when the
+    server sends no validators (``links_hash``)."""
+
+    __tablename__ = "listing_pages"
+
+    url: Mapped[str] = mapped_column(String(URL_LENGTH), primary_key=True)
+    site: Mapped[str] = mapped_column(String(255))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    links_hash: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
 ARTICLE_CONTENT_FIELDS = (

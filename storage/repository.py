@@ -180,7 +180,12 @@ class ArticleRepository:
                 result.unchanged += 1  # the same page twice in one batch: keep the first
                 continue
             batch_canonical_urls.add(canonical_url)
-            row.update(canonical_url=canonical_url, first_seen_at=now, last_seen_at=now)
+            row.update(
+                canonical_url=canonical_url,
+                first_seen_at=now,
+                last_seen_at=now,
+                first_run_id=article.get("first_run_id"),
+            )
             new_articles.append(_NewArticle(row, similarity.fingerprint(row["body"] or "")))
 
         if new_articles:

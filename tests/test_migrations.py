@@ -19,7 +19,14 @@ from storage.schema import alembic_config, include_name, script_directory
 from tests.conftest import PROJECT_ROOT, rows
 from tests.test_storage import article
 
-OUR_TABLES = {"articles", "article_bands", "article_fingerprints", "article_versions"}
+OUR_TABLES = {
+    "articles",
+    "article_bands",
+    "article_fingerprints",
+    "article_versions",
+    "crawl_runs",
+    "listing_pages",
+}
 
 
 def _revisions(url: str) -> set[str]:
