@@ -121,3 +121,9 @@ STATS_DUMP = False
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- Incremental crawling --------------------------------------------------------------------
+
+# --- Run records and monitoring --------------------------------------------------------------
+
+# --- Throughput ------------------------------------------------------------------------------
