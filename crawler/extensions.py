@@ -1,7 +1,8 @@
 """The end-of-run summary and the exit status derived from it.
 
 Cron users read one screen at the end of every run: what was stored, updated, deduplicated,
-dropped and why, what failed, and how fast. The same figures decide the process exit status.
+dropped and why, what failed, how fast, and what monitoring noticed against the site's
+earlier runs (``crawler.runs``). The same figures decide the process exit status.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+# The run did its job but monitoring warned (a site's extraction looks broken) and
+# MONITOR_FAIL_ON_WARNING is on: distinct from a failed run so cron can tell them apart.
+EXIT_WARNING = 3
 
 
-def _by_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+def by_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
     return {
         key[len(prefix) :]: int(value)
         for key, value in stats.items()
@@ -36,7 +40,7 @@ def error_count(stats: Mapping[str, Any]) -> int:
     return (
         int(stats.get("pages/failed", 0))
         + int(stats.get("pages/extraction_errors", 0))
-        + sum(_by_prefix(stats, "spider_exceptions/").values())
+        + sum(by_prefix(stats, "spider_exceptions/").values())
         + int(stats.get("storage/write_errors", 0))
     )
 
@@ -52,11 +56,23 @@ def failure_reasons(stats: Mapping[str, Any]) -> list[str]:
             f" (kept in {stats['storage/spill_path']})" if stats.get("storage/spill_path") else ""
         )
         reasons.append(f"{stats['storage/unsaved']} articles not stored{kept}")
+    if stats.get("scaleout/error"):  # the shared frontier (Redis) went away: crawler.scaleout
+        reasons.append(str(stats["scaleout/error"]))
     return reasons
 
 
-def exit_status(stats: Mapping[str, Any]) -> int:
-    return EXIT_FAILED if failure_reasons(stats) else EXIT_OK
+def monitoring_warnings(stats: Mapping[str, Any]) -> list[str]:
+    """What ``crawler.runs.RunRecorder`` found against the site's earlier runs."""
+    return [str(warning) for warning in stats.get("monitor/warnings") or []]
+
+
+def exit_status(stats: Mapping[str, Any], *, fail_on_warning: bool = False) -> int:
+    """1 when the run failed; 3 when it warned and ``fail_on_warning``; else 0."""
+    if failure_reasons(stats):
+        return EXIT_FAILED
+    if fail_on_warning and monitoring_warnings(stats):
+        return EXIT_WARNING
+    return EXIT_OK
 
 
 def format_summary(stats: Mapping[str, Any], *, spider: str, site: str, database: str) -> str:
@@ -66,11 +82,11 @@ def format_summary(stats: Mapping[str, Any], *, spider: str, site: str, database
         elapsed = (datetime.now(started.tzinfo) - started).total_seconds()
     pages = int(stats.get("response_received_count", 0))
     rate = pages / elapsed if elapsed > 0 else 0.0
-    dropped = _by_prefix(stats, "articles/dropped/")
-    skipped = _by_prefix(stats, "pages/skipped/")
+    dropped = by_prefix(stats, "articles/dropped/")
+    skipped = by_prefix(stats, "pages/skipped/")
     if stats.get("robotstxt/forbidden"):  # counted by Scrapy's RobotsTxtMiddleware
         skipped["robots_txt"] = int(stats["robotstxt/forbidden"])
-    http_errors = _by_prefix(stats, "httperror/response_ignored_status_count/")
+    http_errors = by_prefix(stats, "httperror/response_ignored_status_count/")
     failures = failure_reasons(stats)
 
     def listing(counts: dict[str, int]) -> str:
@@ -93,6 +109,10 @@ def format_summary(stats: Mapping[str, Any], *, spider: str, site: str, database
         f"  database        {database}",
         f"  result          {'FAILED: ' + '; '.join(failures) if failures else 'ok'}",
     ]
+    warnings = monitoring_warnings(stats)
+    if warnings:
+        lines.append(f"  warnings        {len(warnings)}")
+        lines.extend(f"    - {warning}" for warning in warnings)
     return "\n".join(lines)
 
 
@@ -107,7 +127,12 @@ class RunSummary:
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
         return cls(crawler)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        from crawler.runs import RunRecorder  # runs imports this module's figures
+
+        for extension in self.crawler.extensions.middlewares:
+            if isinstance(extension, RunRecorder):  # its monitoring warnings go in the summary
+                await extension.wait_closed()
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
         try:

@@ -21,25 +21,43 @@ changes, and why, for Scrapy 2.19 and for this crawler:
   to finish would otherwise delete the queue and filter the others still use), so the filter
   is given a TTL (``SCALEOUT_KEY_TTL``) when a worker closes instead of piling up forever; a new
   daily run uses a new prefix (see docs/scale-out.md).
+- **Redis going away ends the run cleanly.** A connection or timeout error from Redis in any
+  scheduler call logs one error naming the (password-masked) Redis URL and the reason, sets
+  ``scaleout/error`` (the summary's result line and the run record say it) and closes the
+  spider with the finish reason ``redis_unavailable``, so the exit status is 1. Requests still
+  queued stay in Redis (``SCHEDULER_PERSIST``); requests found after the loss, which could not
+  be queued, are kept in a local file (``SCALEOUT_SPILL_PATH``) that the next worker of the
+  same run on this machine pushes into the shared queue first. Nothing is lost either way.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import os
 import socket
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+import redis.exceptions
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.http import Request
 from scrapy.spiders import Spider
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
+from scrapy_redis import connection  # type: ignore[import-untyped]
 from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
+from twisted.internet import task
 from twisted.internet.task import LoopingCall
+
+from settings.base import PROJECT_ROOT
+from storage.database import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +65,51 @@ DEFAULT_KEY_PREFIX = "portal-crawler"
 DEFAULT_IDLE_CLOSE_SECONDS = 15.0
 DEFAULT_BUSY_TTL_SECONDS = 60
 DEFAULT_KEY_TTL_SECONDS = 7 * 24 * 3600
+DEFAULT_SPILL_PATH = str(PROJECT_ROOT / "data" / "unqueued-{run}.jsonl")
+# The finish reason of a run that lost its shared frontier.
+REDIS_UNAVAILABLE = "redis_unavailable"
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+class SharedFrontierUnavailable(RuntimeError):
+    """Redis cannot be reached when the worker starts; the message names the URL."""
+
+
+def check_shared_frontier(settings: Any) -> None:
+    """Fail with one readable line before crawling when the configured scheduler is the shared
+    frontier and its Redis cannot be reached (the crawl command calls this, like its
+    database check)."""
+    scheduler = settings.get("SCHEDULER")
+    scheduler_class = load_object(scheduler) if isinstance(scheduler, str) else scheduler
+    if not (isinstance(scheduler_class, type) and issubclass(scheduler_class, Scheduler)):
+        return
+    try:
+        server = connection.from_settings(settings)
+        server.ping()
+        server.close()
+    except REDIS_ERRORS as exc:
+        raise SharedFrontierUnavailable(
+            f"cannot reach the shared frontier at Redis {redis_url(settings)}: {exc}"
+        ) from None
 
 
 def key_prefix(settings: Any) -> str:
     return str(settings.get("SCALEOUT_KEY_PREFIX") or DEFAULT_KEY_PREFIX)
+
+
+def redis_url(settings: Any) -> str:
+    """The Redis URL for messages, password masked."""
+    url = settings.get("REDIS_URL")
+    if url:
+        return redact_url(str(url))
+    return f"redis://{settings.get('REDIS_HOST', 'localhost')}:{settings.get('REDIS_PORT', 6379)}"
+
+
+def unqueued_spill_path(settings: Any) -> Path:
+    """Requests this machine could not queue, per crawl run (``{run}``: hash of the prefix)."""
+    digest = hashlib.sha256(key_prefix(settings).encode("utf-8")).hexdigest()[:12]
+    template = str(settings.get("SCALEOUT_SPILL_PATH") or DEFAULT_SPILL_PATH)
+    return Path(template.replace("{run}", digest)).expanduser()
 
 
 class SharedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
@@ -85,6 +144,9 @@ class SharedFrontierScheduler(Scheduler):  # type: ignore[misc]
     key_ttl: int
     idle_since: float | None
     heartbeat: LoopingCall | None
+    lost: str | None
+    unqueued: list[Request]
+    spill_path: Path
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedFrontierScheduler:
@@ -94,7 +156,13 @@ class SharedFrontierScheduler(Scheduler):  # type: ignore[misc]
                 "SharedFrontierScheduler needs SCHEDULER_PERSIST = True: otherwise the first "
                 "worker to finish deletes the frontier the others still crawl"
             )
-        instance = super().from_crawler(crawler)
+        try:
+            instance = super().from_crawler(crawler)  # pings Redis
+        except REDIS_ERRORS as exc:
+            # logged too: Scrapy replaces an error raised while the engine opens with its own
+            message = f"cannot reach the shared frontier at Redis {redis_url(settings)}: {exc}"
+            logger.error("%s", message)
+            raise SharedFrontierUnavailable(message) from None
         assert isinstance(instance, SharedFrontierScheduler)
         prefix = key_prefix(settings)
         instance.queue_key = f"{prefix}:%(spider)s:requests"
@@ -108,6 +176,9 @@ class SharedFrontierScheduler(Scheduler):  # type: ignore[misc]
         instance.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         instance.idle_since = None
         instance.heartbeat = None
+        instance.lost = None
+        instance.unqueued = []
+        instance.spill_path = unqueued_spill_path(settings)
         crawler.signals.connect(instance.spider_idle, signal=signals.spider_idle)
         return instance
 
@@ -125,7 +196,13 @@ class SharedFrontierScheduler(Scheduler):  # type: ignore[misc]
             self.df = SharedDupeFilter.from_spider(spider)
             self.df.key = self.dupefilter_key % {"spider": spider.name}
         super().open(spider)
-        self.server.set(self._busy_key(), "starting", ex=self.busy_ttl)
+        try:
+            self.server.set(self._busy_key(), "starting", ex=self.busy_ttl)
+            self._queue_spilled()
+        except REDIS_ERRORS as exc:
+            raise SharedFrontierUnavailable(
+                f"cannot use the shared frontier at Redis {redis_url(self.crawler.settings)}: {exc}"
+            ) from None
         self.heartbeat = LoopingCall(self._refresh_busy)
         self.heartbeat.start(max(1.0, self.busy_ttl / 4), now=False)
         logger.info(
@@ -138,30 +215,134 @@ class SharedFrontierScheduler(Scheduler):  # type: ignore[misc]
     def close(self, reason: str) -> None:
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
-        self.server.delete(self._busy_key())
-        # persist is on (checked in from_crawler): nothing is flushed; the filter expires.
-        self.server.expire(self.df.key, self.key_ttl)
-        super().close(reason)
+        if self.lost is None:
+            try:
+                self.server.delete(self._busy_key())
+                # persist is on (checked in from_crawler): nothing is flushed; the filter
+                # expires.
+                self.server.expire(self.df.key, self.key_ttl)
+                super().close(reason)
+            except REDIS_ERRORS as exc:
+                self._redis_lost("closing", exc)
+        if self.unqueued:
+            self._spill_unqueued()
 
     def next_request(self) -> Request | None:
-        # never a blocking pop: it would stall the whole event loop (see the module docstring)
-        request = self.queue.pop(0)
+        if self.lost is not None:
+            return None
+        try:
+            # never a blocking pop: it would stall the whole event loop (module docstring)
+            request = self.queue.pop(0)
+        except REDIS_ERRORS as exc:
+            self._redis_lost("taking the next request", exc)
+            return None
         if request is None:
             return None
-        self.server.set(self._busy_key(), "crawling", ex=self.busy_ttl)
+        try:
+            self.server.set(self._busy_key(), "crawling", ex=self.busy_ttl)
+        except REDIS_ERRORS as exc:
+            # the request is out of Redis already: crawl it (the spider closes after it)
+            self._redis_lost("marking this worker busy", exc)
         self.idle_since = None
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request  # type: ignore[no-any-return]
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
+        if self.lost is not None:
+            self.unqueued.append(request)
+            return True
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+        except REDIS_ERRORS as exc:
+            self.unqueued.append(request)
+            self._redis_lost(f"queueing {request.url}", exc)
+            return True
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
+
+    def has_pending_requests(self) -> bool:
+        if self.lost is not None:
+            return False
+        try:
+            return len(self) > 0
+        except REDIS_ERRORS as exc:
+            self._redis_lost("counting queued requests", exc)
+            return False
+
+    # -- losing Redis -------------------------------------------------------------------------
+    def _redis_lost(self, action: str, error: BaseException) -> None:
+        """Say once, clearly, that the shared frontier is gone, and close the spider."""
+        if self.lost is not None:
+            return
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        self.lost = f"Redis {redis_url(self.crawler.settings)} unavailable while {action}: {reason}"
+        logger.error(
+            "%s; stopping this worker (%s). Requests still queued stay in Redis; requests "
+            "found from now on are kept in %s and queued first by the next worker of this "
+            "run on this machine",
+            self.lost,
+            REDIS_UNAVAILABLE,
+            self.spill_path,
+        )
+        self.crawler.stats.set_value("scaleout/error", self.lost)
+        engine = self.crawler.engine
+        if engine is not None:
+            # imported here: importing the module must not install a reactor (the crawl
+            # command imports it before Scrapy installs the configured one)
+            from twisted.internet import reactor
+
+            # not from inside the engine's own call into the scheduler
+            task.deferLater(
+                reactor,
+                0,
+                lambda: deferred_from_coro(engine.close_spider_async(reason=REDIS_UNAVAILABLE)),
+            )
+
+    def _spill_unqueued(self) -> None:
+        """Append the requests Redis did not take to this machine's spill file."""
+        self.spill_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.spill_path.open("a", encoding="ascii") as spill:
+            for request in self.unqueued:
+                encoded = self.queue._encode_request(request)
+                spill.write(base64.b64encode(encoded).decode("ascii") + "\n")
+            spill.flush()
+            os.fsync(spill.fileno())
+        logger.error(
+            "%d requests found after losing Redis are kept in %s for the next run",
+            len(self.unqueued),
+            self.spill_path,
+        )
+        if self.stats:
+            self.stats.set_value("scaleout/unqueued", len(self.unqueued))
+        self.unqueued = []
+
+    def _queue_spilled(self) -> None:
+        """Queue what an earlier worker of this run could not, before anything else."""
+        if not self.spill_path.exists():
+            return
+        queued = 0
+        for number, line in enumerate(self.spill_path.read_text("ascii").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                request = self.queue._decode_request(base64.b64decode(line))
+            except Exception as exc:  # a torn last line, or a callback that no longer exists
+                logger.error(
+                    "Skipping unreadable request on line %d of %s: %s", number, self.spill_path, exc
+                )
+                continue
+            self.df.request_seen(request)  # mark it seen; it may already be
+            self.queue.push(request)
+            queued += 1
+        self.spill_path.unlink()
+        logger.info(
+            "Queued %d requests an earlier worker could not (kept in %s)", queued, self.spill_path
+        )
 
     # -- the close rule -----------------------------------------------------------------------
     def _locally_busy(self) -> bool:
@@ -175,15 +356,25 @@ class SharedFrontierScheduler(Scheduler):  # type: ignore[misc]
 
     def _refresh_busy(self) -> None:
         """Keep this worker's busy mark alive during long downloads (pops refresh it too)."""
-        if self._locally_busy():
-            self.server.set(self._busy_key(), "crawling", ex=self.busy_ttl)
+        if self.lost is None and self._locally_busy():
+            try:
+                self.server.set(self._busy_key(), "crawling", ex=self.busy_ttl)
+            except REDIS_ERRORS as exc:
+                self._redis_lost("marking this worker busy", exc)
 
     def spider_idle(self, spider: Spider) -> None:
         """Called by the engine when this worker has nothing in flight and the queue looked
         empty: close only once the whole crawl has been drained for a while."""
-        self.server.delete(self._busy_key())
-        others = list(self.server.scan_iter(match=self._busy_pattern(), count=100))
-        if len(self.queue) or others:
+        if self.lost is not None:
+            raise CloseSpider(REDIS_UNAVAILABLE)
+        try:
+            self.server.delete(self._busy_key())
+            others = list(self.server.scan_iter(match=self._busy_pattern(), count=100))
+            queued = len(self.queue)
+        except REDIS_ERRORS as exc:
+            self._redis_lost("checking whether the crawl is drained", exc)
+            raise CloseSpider(REDIS_UNAVAILABLE) from None
+        if queued or others:
             self.idle_since = None
             raise DontCloseSpider
         now = time.monotonic()

@@ -84,6 +84,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.extensions.RunSummary": 500,
+    "crawler.runs.RunRecorder": 400,  # before RunSummary: the summary shows its warnings
 }
 LOG_FORMATTER = "crawler.logformatter.QuietDropLogFormatter"
 # Seconds between Scrapy's progress lines (pages, items, rate) during a crawl.
@@ -125,5 +126,18 @@ FEED_EXPORT_ENCODING = "utf-8"
 # --- Incremental crawling --------------------------------------------------------------------
 
 # --- Run records and monitoring --------------------------------------------------------------
+# One crawl_runs row per run (crawler/runs.py), also for failed runs; articles.first_run_id
+# points at the run that first stored an article.
+RUN_RECORDS_ENABLED = True
+# Monitoring compares a run with the site's last MONITOR_HISTORY_RUNS finished runs and warns
+# (summary, log, crawl_runs.warnings) when a field's coverage (title, date, source, body) falls
+# more than MONITOR_COVERAGE_DROP (a share, 0.3 = 30 points) below their median, counting only
+# runs with at least MONITOR_MIN_ARTICLES extracted articles, or when a site that always had
+# articles yields no article links, or article pages without articles.
+MONITOR_HISTORY_RUNS = 5
+MONITOR_MIN_ARTICLES = 5
+MONITOR_COVERAGE_DROP = 0.3
+# True: a run with monitoring warnings exits with status 3 (failed runs still exit with 1).
+MONITOR_FAIL_ON_WARNING = False
 
 # --- Throughput ------------------------------------------------------------------------------

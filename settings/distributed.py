@@ -26,3 +26,8 @@ SCALEOUT_IDLE_CLOSE_SECONDS = 15.0
 SCALEOUT_BUSY_TTL = 60
 # The run's duplicate filter is kept this long after a worker closes, then Redis drops it.
 SCALEOUT_KEY_TTL = 7 * 24 * 3600
+# Redis calls run on the event loop (scrapy-redis is synchronous): a Redis that stops
+# answering without closing the connection would freeze the crawl for scrapy-redis's default
+# 30 s per attempt. With these the worker gives up within seconds and ends the run with
+# finish reason redis_unavailable (crawler/scaleout.py); queued requests stay in Redis.
+REDIS_PARAMS = {"socket_timeout": 5, "socket_connect_timeout": 5}

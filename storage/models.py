@@ -142,6 +142,11 @@ class CrawlRun(Base):
     finish_reason: Mapped[str | None] = mapped_column(String(255))
     error_message: Mapped[str | None] = mapped_column(Text)
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    # Article links found on listing pages, and listing pages answered 304 Not Modified: with
+    # incremental crawls few articles are fetched, so the links tell a quiet run from a
+    # broken listing.
+    listing_links: Mapped[int] = mapped_column(Integer, default=0)
+    listings_not_modified: Mapped[int] = mapped_column(Integer, default=0)
     articles_extracted: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)

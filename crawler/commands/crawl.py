@@ -1,7 +1,8 @@
 """``scrapy crawl`` with a database check first and an exit status cron can act on.
 
 Exit status: 0 when the run finished and stored everything it extracted; 1 when it could not
-start (unreachable database, bad arguments) or ended badly (storage failure, shutdown).
+start (unreachable database, bad arguments) or ended badly (storage failure, Redis gone,
+shutdown); 3 when it finished but monitoring warned and ``MONITOR_FAIL_ON_WARNING`` is on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.extensions import EXIT_FAILED, exit_status
+from crawler.scaleout import SharedFrontierUnavailable, check_shared_frontier
 from crawler.spiders.portal import SpiderArgumentError
 from storage.database import DatabaseUnavailable, open_database, resolve_database_url
 
@@ -32,7 +34,8 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None and self.crawler_process is not None
         try:
             open_database(resolve_database_url(self.settings.get("DATABASE_URL"))).dispose()
-        except DatabaseUnavailable as exc:
+            check_shared_frontier(self.settings)
+        except (DatabaseUnavailable, SharedFrontierUnavailable) as exc:
             _fail(str(exc))
             self.exitcode = EXIT_FAILED
             return
@@ -55,7 +58,9 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if startup_errors:
             error = startup_errors[0]
-            if isinstance(error, SpiderArgumentError | DatabaseUnavailable):
+            if isinstance(
+                error, SpiderArgumentError | DatabaseUnavailable | SharedFrontierUnavailable
+            ):
                 _fail(str(error))
             else:
                 _fail(f"the crawl could not start: {type(error).__name__}: {error}")
@@ -64,4 +69,7 @@ class Command(ScrapyCrawlCommand):
         if crawler.stats is None:
             self.exitcode = EXIT_FAILED
             return
-        self.exitcode = exit_status(crawler.stats.get_stats())
+        self.exitcode = exit_status(
+            crawler.stats.get_stats(),
+            fail_on_warning=self.settings.getbool("MONITOR_FAIL_ON_WARNING"),
+        )

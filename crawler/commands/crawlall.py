@@ -6,7 +6,8 @@ the next cron tick, a second run would fetch every page again and race the first
 it exits at once instead (exit status 75, EX_TEMPFAIL: "try again later").
 
 Exit status: 0 when every site finished and stored everything it extracted; 1 when the run
-could not start (unreachable database, unknown ``--sites`` name) or any site failed; 75 when
+could not start (unreachable database, unknown ``--sites`` name) or any site failed; 3 when
+none failed but monitoring warned about a site and ``MONITOR_FAIL_ON_WARNING`` is on; 75 when
 another ``crawlall`` holds the lock.
 """
 
@@ -33,6 +34,7 @@ from twisted.python.failure import Failure
 from crawler.extensions import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_WARNING,
     error_count,
     exit_status,
     failure_reasons,
@@ -136,7 +138,9 @@ class SiteRun:
     def status(self) -> int:
         if self.startup_errors or self.crawler is None:
             return EXIT_FAILED
-        return exit_status(self.stats)
+        return exit_status(
+            self.stats, fail_on_warning=self.crawler.settings.getbool("MONITOR_FAIL_ON_WARNING")
+        )
 
 
 def select_sites(configured: dict[str, Site], requested: str | None) -> list[Site]:
@@ -161,7 +165,7 @@ def format_run_summary(runs: list[SiteRun], *, database: str) -> str:
             blocks.append(
                 format_summary(run.stats, spider="portal", site=run.site.name, database=database)
             )
-    failed = [run for run in runs if run.status() != EXIT_OK]
+    failed = [run for run in runs if run.status() == EXIT_FAILED]
     lines = [f"crawlall summary: {len(runs)} site(s), {len(failed)} failed"]
     for run in runs:
         stats = run.stats
@@ -173,6 +177,7 @@ def format_run_summary(runs: list[SiteRun], *, database: str) -> str:
             f" dropped {sum(v for k, v in stats.items() if k.startswith('articles/dropped/'))},"
             f" errors {error_count(stats)}"
             f" -> {'FAILED: ' + '; '.join(problems) if problems else 'ok'}"
+            + (f", {len(warned)} warning(s)" if (warned := stats.get("monitor/warnings")) else "")
         )
     lines.append(f"  result               {'FAILED' if failed else 'ok'}")
     return "\n\n".join([*blocks, "\n".join(lines)])
@@ -277,7 +282,10 @@ class Command(ScrapyCommand):
 
         # Logged like RunSummary's, so it lands in --logfile / the journal next to the crawl.
         logger.info("%s", format_run_summary(runs, database=redact_url(url)))
-        return EXIT_FAILED if any(run.status() != EXIT_OK for run in runs) else EXIT_OK
+        statuses = {run.status() for run in runs}
+        if EXIT_FAILED in statuses:
+            return EXIT_FAILED
+        return EXIT_WARNING if EXIT_WARNING in statuses else EXIT_OK
 
     def _start(self, run: SiteRun, spargs: dict[str, str], then: Any) -> None:
         """Start one site's crawl; ``then`` runs when it has ended, however it ended."""

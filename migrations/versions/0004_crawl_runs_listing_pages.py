@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("finish_reason", sa.String(255), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("pages_fetched", sa.Integer(), nullable=False),
+        sa.Column("listing_links", sa.Integer(), nullable=False),
+        sa.Column("listings_not_modified", sa.Integer(), nullable=False),
         sa.Column("articles_extracted", sa.Integer(), nullable=False),
         sa.Column("articles_new", sa.Integer(), nullable=False),
         sa.Column("articles_updated", sa.Integer(), nullable=False),
