@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/storage.py [--articles 100000] [--queries 1000]
                                            [--write-rows 3000] [--naive-rows 500]
+                                           [--batch-size 100]
                                            [--postgres URL | --no-postgres]
 
 1. Near-duplicate lookups against ``--articles`` stored articles (SQLite): the store's own code
@@ -13,10 +14,14 @@ Usage::
    lookups, process peak RSS, index size). Baselines in the same run: a brute-force exact
    Jaccard scan (timed over a sample, extrapolated to the whole table) and an in-memory numpy
    scan of all signatures.
-2. Batched writes: ``save_batch`` of 100-row batches into a fresh SQLite file and a fresh
-   PostgreSQL schema (``POSTGRES_URL`` or ``--postgres``), against two row-at-a-time baselines:
-   ``save_batch`` with one row per call (the same work, unbatched), and plain ORM inserts (one
-   ``session.add`` + commit per row, no deduplication and no near-duplicate index).
+2. Batched writes: ``save_batch`` of ``--batch-size``-row batches (default 100, the
+   ``STORE_BATCH_SIZE`` default) into a fresh SQLite file and a fresh PostgreSQL schema
+   (``POSTGRES_URL`` or ``--postgres``), with the statements sent per batch, against two
+   row-at-a-time baselines: ``save_batch`` with one row per call (the same work, unbatched), and
+   plain ORM inserts (one ``session.add`` + commit per row, no deduplication and no
+   near-duplicate index). On PostgreSQL once more without the two trigram search indexes
+   (migration 0003), to show what they cost: the GIN index on ``body`` is most of the time of a
+   write there; and the ceiling of any writer on that server: bare rows COPYed into ``articles``.
 
 The corpus is synthetic but shaped like news text: ~500-character bodies drawn from a
 Zipf-distributed vocabulary of 2-4 character words, so stored articles share common words the way
@@ -46,7 +51,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -282,8 +287,17 @@ def bench_signature_scan(url: str, corpus: Corpus, queries: int) -> dict[str, fl
     }
 
 
-def bench_writes(url: str, corpus: Corpus, rows: int, naive_rows: int) -> dict[str, float]:
-    """save_batch throughput with ~5 % exact and ~5 % near copies, then the naive baseline."""
+def bench_writes(
+    url: str,
+    corpus: Corpus,
+    rows: int,
+    naive_rows: int,
+    batch_size: int = BATCH,
+    *,
+    without_search_indexes: bool = False,
+) -> dict[str, float]:
+    """save_batch throughput with ~5 % exact and ~5 % near copies, then the naive baselines
+    (``naive_rows`` 0: batched writes only)."""
     rng = random.Random(3)
     items = []
     for number in range(rows):
@@ -297,14 +311,31 @@ def bench_writes(url: str, corpus: Corpus, rows: int, naive_rows: int) -> dict[s
         row = _row(number, body, "write")
         items.append({k: v for k, v in row.items() if k not in ("first_seen_at", "last_seen_at")})
     repository = ArticleRepository(open_database(url))
+    if without_search_indexes:
+        with repository.engine.begin() as connection:
+            connection.execute(text("DROP INDEX ix_articles_body_trgm"))
+            connection.execute(text("DROP INDEX ix_articles_title_trgm"))
+    statements = [0]
+
+    def count_statement(*_: Any) -> None:
+        statements[0] += 1
+
+    event.listen(repository.engine, "before_cursor_execute", count_statement)
     started = time.perf_counter()
     totals = [0, 0]
-    for start in range(0, rows, BATCH):
-        result = repository.save_batch(items[start : start + BATCH])
+    for start in range(0, rows, batch_size):
+        result = repository.save_batch(items[start : start + batch_size])
         totals[0] += result.stored
         totals[1] += result.duplicates
     batched = rows / (time.perf_counter() - started)
     repository.engine.dispose()
+    measured = {
+        "batched_rows_per_s": batched,
+        "duplicates": totals[1],
+        "statements_per_batch": statements[0] / -(-rows // batch_size),
+    }
+    if not naive_rows:
+        return measured
 
     repository = ArticleRepository(open_database(url))
     single_items = [
@@ -332,12 +363,39 @@ def bench_writes(url: str, corpus: Corpus, rows: int, naive_rows: int) -> dict[s
             session.commit()
     naive = naive_rows / (time.perf_counter() - started)
     engine.dispose()
-    return {
-        "batched_rows_per_s": batched,
-        "single_rows_per_s": single,
-        "naive_rows_per_s": naive,
-        "duplicates": totals[1],
-    }
+    return {**measured, "single_rows_per_s": single, "naive_rows_per_s": naive}
+
+
+def bench_postgres_copy_floor(url: str, corpus: Corpus, rows: int, batch_size: int) -> float:
+    """The ceiling of any article write on this server: bare rows COPYed into ``articles``
+    (no lookups, no near-duplicate index, no Python per row beyond the driver), in
+    transactions of ``batch_size``, into the migrated schema with its trigram search indexes;
+    rows/s including the cleanup of the body index's pending list, which GIN defers."""
+    columns = ("url", "canonical_url", "site", "title", "body", "content_hash")
+    items = [_row(2_000_000 + n, corpus.body(600_000 + n), "copy") for n in range(rows)]
+    engine = open_database(url)
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        started = time.perf_counter()
+        for start in range(0, rows, batch_size):
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(
+                    f"COPY articles ({', '.join(columns)}, first_seen_at, last_seen_at) FROM STDIN"
+                ) as copy,
+            ):
+                for item in items[start : start + batch_size]:
+                    copy.write_row([item[name] for name in columns] + [item["first_seen_at"]] * 2)
+            driver.commit()
+        with driver.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list('ix_articles_body_trgm')")
+        driver.commit()
+        return rows / (time.perf_counter() - started)
+    finally:
+        raw.close()
+        engine.dispose()
 
 
 def _fresh_postgres(url: str) -> tuple[str, Callable[[], None]] | None:
@@ -367,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--write-rows", type=int, default=3_000)
     parser.add_argument("--naive-rows", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=BATCH, help="rows per save_batch")
+    parser.add_argument(
+        "--writes-only", action="store_true", help="skip the near-duplicate lookup part"
+    )
     parser.add_argument("--brute-force-sample", type=int, default=2_000)
     parser.add_argument(
         "--postgres",
@@ -378,39 +440,44 @@ def main(argv: Sequence[str] | None = None) -> None:
     begun = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as directory:
-        url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        seconds = seed(url, options.articles)
-        size_mb = (Path(directory) / "bench.sqlite3").stat().st_size / 1e6
-        print(
-            f"seeded {options.articles} articles into SQLite in {seconds:.1f} s "
-            f"({options.articles / seconds:.0f} articles/s bulk with fingerprints; "
-            f"file {size_mb:.0f} MB)"
-        )
-        lookups = bench_lookups(url, corpus, options.articles, options.queries)
-        print(
-            f"near-duplicate lookups, {options.articles} stored (SQLite): "
-            f"{lookups['lookups_per_s']:.0f} lookups/s "
-            f"({lookups['with_fingerprint_per_s']:.0f}/s including fingerprinting), "
-            f"recall of planted copies {lookups['recall']:.3f}, false links "
-            f"{lookups['false_links']:.0f}, lookup memory peak {lookups['tracemalloc_peak_mb']:.1f} MB, "
-            f"{lookups['band_rows']:.0f} band rows"
-        )
-        brute = bench_brute_force(corpus, options.articles, options.brute_force_sample, 20)
-        print(
-            f"  baseline brute-force exact Jaccard scan: {brute['lookups_per_s']:.2f} lookups/s "
-            f"(timed over {options.brute_force_sample} stored, extrapolated to {options.articles})"
-        )
-        scan = bench_signature_scan(url, corpus, 200)
-        print(
-            f"  baseline in-memory signature scan: {scan['lookups_per_s']:.0f} lookups/s, "
-            f"holding a {scan['matrix_mb']:.0f} MB matrix (load peak {scan['load_peak_mb']:.0f} MB)"
-        )
+        if not options.writes_only:
+            url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+            seconds = seed(url, options.articles)
+            size_mb = (Path(directory) / "bench.sqlite3").stat().st_size / 1e6
+            print(
+                f"seeded {options.articles} articles into SQLite in {seconds:.1f} s "
+                f"({options.articles / seconds:.0f} articles/s bulk with fingerprints; "
+                f"file {size_mb:.0f} MB)"
+            )
+            lookups = bench_lookups(url, corpus, options.articles, options.queries)
+            print(
+                f"near-duplicate lookups, {options.articles} stored (SQLite): "
+                f"{lookups['lookups_per_s']:.0f} lookups/s "
+                f"({lookups['with_fingerprint_per_s']:.0f}/s including fingerprinting), "
+                f"recall of planted copies {lookups['recall']:.3f}, false links "
+                f"{lookups['false_links']:.0f}, lookup memory peak {lookups['tracemalloc_peak_mb']:.1f} MB, "
+                f"{lookups['band_rows']:.0f} band rows"
+            )
+            brute = bench_brute_force(corpus, options.articles, options.brute_force_sample, 20)
+            print(
+                f"  baseline brute-force exact Jaccard scan: {brute['lookups_per_s']:.2f} lookups/s "
+                f"(timed over {options.brute_force_sample} stored, extrapolated to {options.articles})"
+            )
+            scan = bench_signature_scan(url, corpus, 200)
+            print(
+                f"  baseline in-memory signature scan: {scan['lookups_per_s']:.0f} lookups/s, "
+                f"holding a {scan['matrix_mb']:.0f} MB matrix (load peak {scan['load_peak_mb']:.0f} MB)"
+            )
 
         write_url = f"sqlite:///{Path(directory) / 'writes.sqlite3'}"
-        writes = bench_writes(write_url, corpus, options.write_rows, options.naive_rows)
+        writes = bench_writes(
+            write_url, corpus, options.write_rows, options.naive_rows, options.batch_size
+        )
         print(
             f"writes into SQLite: save_batch {writes['batched_rows_per_s']:.0f} rows/s "
-            f"({options.write_rows} rows, {writes['duplicates']:.0f} copies linked) vs "
+            f"({options.write_rows} rows in batches of {options.batch_size}, "
+            f"{writes['statements_per_batch']:.1f} statements per batch, "
+            f"{writes['duplicates']:.0f} copies linked) vs "
             f"save_batch one row at a time {writes['single_rows_per_s']:.0f} rows/s, "
             f"plain ORM add+commit per row (no dedup, no index) "
             f"{writes['naive_rows_per_s']:.0f} rows/s"
@@ -420,13 +487,48 @@ def main(argv: Sequence[str] | None = None) -> None:
         if fresh is not None:
             pg_url, drop = fresh
             try:
-                writes = bench_writes(pg_url, corpus, options.write_rows, options.naive_rows)
+                writes = bench_writes(
+                    pg_url, corpus, options.write_rows, options.naive_rows, options.batch_size
+                )
                 print(
                     f"writes into PostgreSQL: save_batch {writes['batched_rows_per_s']:.0f} rows/s "
-                    f"({options.write_rows} rows, {writes['duplicates']:.0f} copies linked) vs "
+                    f"({options.write_rows} rows in batches of {options.batch_size}, "
+                    f"{writes['statements_per_batch']:.1f} statements per batch, "
+                    f"{writes['duplicates']:.0f} copies linked) vs "
                     f"save_batch one row at a time {writes['single_rows_per_s']:.0f} rows/s, "
                     f"plain ORM add+commit per row (no dedup, no index) "
                     f"{writes['naive_rows_per_s']:.0f} rows/s"
+                )
+            finally:
+                drop()
+        fresh = _fresh_postgres(options.postgres)
+        if fresh is not None:
+            pg_url, drop = fresh
+            try:
+                writes = bench_writes(
+                    pg_url,
+                    corpus,
+                    options.write_rows,
+                    0,
+                    options.batch_size,
+                    without_search_indexes=True,
+                )
+                print(
+                    "  the same without the trigram search indexes (what they cost): save_batch "
+                    f"{writes['batched_rows_per_s']:.0f} rows/s"
+                )
+            finally:
+                drop()
+        fresh = _fresh_postgres(options.postgres)
+        if fresh is not None:
+            pg_url, drop = fresh
+            try:
+                floor = bench_postgres_copy_floor(
+                    pg_url, corpus, options.write_rows, options.batch_size
+                )
+                print(
+                    "  ceiling: bare rows COPYed into articles with the search indexes "
+                    f"(no lookups, no near-duplicate index) {floor:.0f} rows/s"
                 )
             finally:
                 drop()

@@ -22,6 +22,7 @@ import logging
 import os
 import time
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,12 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from storage.database import open_database, redact_url, resolve_database_url
+from storage.database import (
+    open_database,
+    redact_url,
+    resolve_database_url,
+    resolve_network_timeout,
+)
 from storage.models import ARTICLE_CONTENT_FIELDS
 from storage.repository import ArticleRepository, BatchResult
 
@@ -107,6 +113,10 @@ class StorePipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.database_url = resolve_database_url(settings.get("DATABASE_URL"))
+        # A write whose answer does not come within this many seconds fails like a lost
+        # connection (the batch waits and is retried, then spilled), instead of blocking the
+        # writer thread forever on a silently dead connection.
+        self.network_timeout = resolve_network_timeout(settings.get("DATABASE_NETWORK_TIMEOUT"))
         self.batch_size = max(1, settings.getint("STORE_BATCH_SIZE"))
         self.flush_interval = settings.getfloat("STORE_FLUSH_INTERVAL")
         self.max_pending = max(self.batch_size, settings.getint("STORE_MAX_PENDING"))
@@ -132,7 +142,9 @@ class StorePipeline:
 
     async def open_spider(self) -> None:
         self.writer.start()
-        self.engine = await self._in_writer(open_database, self.database_url)
+        self.engine = await self._in_writer(
+            partial(open_database, self.database_url, network_timeout=self.network_timeout)
+        )
         self.repository = ArticleRepository(self.engine, near_duplicates=self.near_duplicates)
         logger.info("Storing articles in %s", redact_url(self.engine.url))
         await self._write_spilled()

@@ -141,3 +141,8 @@ MONITOR_COVERAGE_DROP = 0.3
 MONITOR_FAIL_ON_WARNING = False
 
 # --- Throughput ------------------------------------------------------------------------------
+# Seconds a database statement may wait for the server's answer before the connection is given
+# up as dead (PostgreSQL, MariaDB/MySQL; 0 waits forever): a silently dead connection then fails
+# the batch like a lost one, which waits and is retried or spilled (STORE_OUTAGE_TIMEOUT). The
+# environment variable of the same name overrides it. Migrations are not limited by it.
+DATABASE_NETWORK_TIMEOUT = 120.0

@@ -15,8 +15,9 @@ The exact check compares the shingle sets of the two bodies. A copy matches when
 similarity is high, or when one body is (nearly) contained in the other and is not tiny next to
 it: a truncated or extended copy of a story has a low Jaccard similarity but a high containment.
 
-Everything is vectorised with numpy: a signature costs about a millisecond for a long article,
-which matters because the store computes it on its writer thread for every new article.
+Everything is vectorised with numpy, and ``fingerprints`` does the numpy work for a whole batch
+at once: the store computes fingerprints on its writer thread for every new article, and per-call
+overhead, not arithmetic, was most of the cost of one article at a time.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +54,12 @@ _MULTIPLIERS = _RANDOM.integers(1, 2**63, size=NUM_PERMUTATIONS, dtype=np.uint64
 ) + np.uint64(1)
 _OFFSETS = _RANDOM.integers(0, 2**63, size=NUM_PERMUTATIONS, dtype=np.uint64)
 _SHINGLE_BASE = np.uint64(0x100000001B3)
+# Shingles per minhash step: bounds the permutations x shingles matrix (96 x 8192 x 8 bytes).
+_MINHASH_COLUMNS = 8192
+# Characters hashed per shingling step: bounds its temporaries (several uint64 per character).
+_SHINGLE_CHARS_PER_STEP = 1_000_000
+_BAND_PREFIXES = [band.to_bytes(2, "little") for band in range(BANDS)]
+_BAND_BYTES = ROWS * 8
 
 
 def fold(text: str) -> str:
@@ -71,16 +79,36 @@ def _mix(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 def shingles(body: str) -> npt.NDArray[np.uint64]:
     """Sorted distinct 64-bit hashes of the folded body's ``SHINGLE_CHARS``-character runs."""
-    folded = fold(body)
-    if len(folded) < SHINGLE_CHARS:
-        return np.empty(0, dtype=np.uint64)
-    points = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return _shingle_sets([fold(body)])[0]
+
+
+def _shingle_sets(folded_texts: Sequence[str]) -> list[npt.NDArray[np.uint64]]:
+    """``shingles`` of many folded texts, hashing all their code points in one pass.
+
+    The texts are concatenated; a window that crosses from one text into the next is computed
+    too but never used, each text keeping only the windows that start and end inside it.
+    """
+    empty = np.empty(0, dtype=np.uint64)
+    if not folded_texts:
+        return []
+    points = np.frombuffer("".join(folded_texts).encode("utf-32-le"), dtype=np.uint32).astype(
+        np.uint64
+    )
     count = len(points) - SHINGLE_CHARS + 1
+    if count <= 0:
+        return [empty for _ in folded_texts]
     codes = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(SHINGLE_CHARS):
             codes = codes * _SHINGLE_BASE + points[offset : offset + count]
-    return np.unique(_mix(codes))
+    mixed = _mix(codes)
+    sets = []
+    start = 0
+    for text in folded_texts:
+        windows = len(text) - SHINGLE_CHARS + 1
+        sets.append(np.unique(mixed[start : start + windows]) if windows > 0 else empty)
+        start += len(text)
+    return sets
 
 
 def minhash(shingle_set: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -98,17 +126,54 @@ def minhash(shingle_set: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return signature
 
 
+def _minhash_many(shingle_sets: Sequence[npt.NDArray[np.uint64]]) -> list[npt.NDArray[np.uint64]]:
+    """``minhash`` of many shingle sets, several sets per numpy step (``minimum.reduceat``
+    over each set's columns), so a batch of short articles costs a few calls, not hundreds."""
+    signatures: list[npt.NDArray[np.uint64]] = [np.empty(0, dtype=np.uint64)] * len(shingle_sets)
+    group: list[int] = []
+    group_size = 0
+
+    def flush() -> None:
+        if not group:
+            return
+        columns = np.concatenate([shingle_sets[index] for index in group])
+        starts = np.cumsum([0] + [len(shingle_sets[index]) for index in group[:-1]])
+        with np.errstate(over="ignore"):
+            permuted = np.multiply.outer(_MULTIPLIERS, columns)
+            permuted += _OFFSETS[:, None]
+        minima = np.minimum.reduceat(permuted, starts, axis=1)
+        for position, index in enumerate(group):
+            signatures[index] = np.ascontiguousarray(minima[:, position])
+        group.clear()
+
+    for index, shingle_set in enumerate(shingle_sets):
+        if len(shingle_set) == 0 or len(shingle_set) > _MINHASH_COLUMNS:
+            signatures[index] = minhash(shingle_set)  # empty, or big enough on its own
+            continue
+        if group_size + len(shingle_set) > _MINHASH_COLUMNS:
+            flush()
+            group_size = 0
+        group.append(index)
+        group_size += len(shingle_set)
+    flush()
+    return signatures
+
+
 def band_hashes(signature: npt.NDArray[np.uint64]) -> list[int]:
     """One signed 64-bit hash per band (BIGINT columns are signed), band number included so
     equal minima in different bands do not collide."""
-    hashes = []
-    for band in range(BANDS):
-        rows = signature[band * ROWS : (band + 1) * ROWS]
-        digest = hashlib.blake2b(
-            band.to_bytes(2, "little") + rows.astype("<u8").tobytes(), digest_size=8
-        ).digest()
-        hashes.append(int.from_bytes(digest, "little", signed=True))
-    return hashes
+    raw = signature.astype("<u8").tobytes()
+    return [
+        int.from_bytes(
+            hashlib.blake2b(
+                _BAND_PREFIXES[band] + raw[band * _BAND_BYTES : (band + 1) * _BAND_BYTES],
+                digest_size=8,
+            ).digest(),
+            "little",
+            signed=True,
+        )
+        for band in range(BANDS)
+    ]
 
 
 def signature_to_bytes(signature: npt.NDArray[np.uint64]) -> bytes:
@@ -138,10 +203,30 @@ class Fingerprint:
 
 
 def fingerprint(body: str) -> Fingerprint:
-    shingle_set = shingles(body)
-    signature = minhash(shingle_set)
-    bands = band_hashes(signature) if len(shingle_set) >= MIN_SHINGLES else []
-    return Fingerprint(shingle_set, signature, bands)
+    return fingerprints([body])[0]
+
+
+def fingerprints(bodies: Sequence[str]) -> list[Fingerprint]:
+    """The fingerprint of each body; the same values as one ``fingerprint`` call per body."""
+    shingle_sets: list[npt.NDArray[np.uint64]] = []
+    group: list[str] = []
+    group_chars = 0
+    for folded in (fold(body) for body in bodies):
+        if group and group_chars + len(folded) > _SHINGLE_CHARS_PER_STEP:
+            shingle_sets.extend(_shingle_sets(group))
+            group, group_chars = [], 0
+        group.append(folded)
+        group_chars += len(folded)
+    shingle_sets.extend(_shingle_sets(group))
+    signatures = _minhash_many(shingle_sets)
+    return [
+        Fingerprint(
+            shingle_set,
+            signature,
+            band_hashes(signature) if len(shingle_set) >= MIN_SHINGLES else [],
+        )
+        for shingle_set, signature in zip(shingle_sets, signatures, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

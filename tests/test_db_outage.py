@@ -5,25 +5,38 @@ reset, new ones refused) while the crawl runs; the server itself keeps running, 
 checks the stored rows directly, not through the proxy. Two outcomes: the proxy comes back and
 the waiting articles are written; or it does not, the run ends ``storage_failed`` with the
 unsaved articles in the spill file, and the next run writes them first.
+
+The proxy can also go silent: connections stay open and every byte is accepted, but nothing is
+forwarded (a hung server, a middlebox that lost the flow; TCP keepalives cannot see it). A write
+must then fail within ``DATABASE_NETWORK_TIMEOUT`` instead of blocking the writer forever.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from crawler.dates import SHANGHAI
 from demo_portal.content import Portal, build_portal
 from demo_portal.server import start_server, stop_server
 from pipelines.store import read_spill, spill_path_for, write_spill
+from storage.database import DatabaseUnavailable, open_database, resolve_network_timeout
+from storage.repository import ArticleRepository
 from tests.conftest import rows, run_scrapy
 from tests.fault_portal import TcpProxy, start_scrapy, wait_until
 
@@ -53,10 +66,43 @@ def portal() -> Iterator[tuple[str, Portal]]:
     stop_server(server)
 
 
+class SilentProxy(TcpProxy):
+    """A TcpProxy that can also go silent: it keeps every connection open and reads what both
+    sides send, but forwards nothing, so the client's packets are acknowledged and its
+    statements are never answered."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.silent = threading.Event()
+        super().__init__(target_host, target_port)
+
+    def go_silent(self) -> None:
+        self.silent.set()
+
+    def restore(self) -> None:
+        self.silent.clear()
+        super().restore()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if not self.silent.is_set():
+                    sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            with self._lock:
+                self._sockets.discard(source)
+                self._sockets.discard(sink)
+
+
 @pytest.fixture
-def proxy(postgres_url: str) -> Iterator[TcpProxy]:
+def proxy(postgres_url: str) -> Iterator[SilentProxy]:
     url = make_url(postgres_url)
-    tcp_proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    tcp_proxy = SilentProxy(url.host or "127.0.0.1", url.port or 5432)
     yield tcp_proxy
     tcp_proxy.close()
 
@@ -216,7 +262,7 @@ def test_unsaved_articles_are_spilled_and_written_first_by_the_next_run(
 
 def test_spill_file_round_trip_survives_a_torn_last_line(tmp_path: Path) -> None:
     published = datetime(2019, 1, 16, 15, 18, tzinfo=SHANGHAI)
-    spilled = [
+    spilled: list[dict[str, Any]] = [
         {"url": "http://a.cn/1.html", "title": "金融科技", "published_at": published},
         {"url": "http://a.cn/2.html", "title": "云计算", "published_at": None, "category": ["云"]},
     ]
@@ -227,3 +273,127 @@ def test_spill_file_round_trip_survives_a_torn_last_line(tmp_path: Path) -> None
         spill.write('{"url": "http://a.cn/3.ht')  # a crash in the middle of a line
     assert read_spill(path) == spilled
     assert read_spill(tmp_path / "missing.jsonl") == []
+
+
+def _article(number: int) -> dict[str, object]:
+    body = f"第{number}篇：金融科技与云计算的数据中心建设持续推进。" * 3
+    return {
+        "url": f"http://news.example.cn/silent/{number}.html",
+        "canonical_url": f"http://news.example.cn/silent/{number}.html",
+        "site": "example",
+        "title": f"标题{number}",
+        "source": None,
+        "author": None,
+        "published_at": None,
+        "summary": None,
+        "category": None,
+        "body": body,
+        "body_html": None,
+        "content_hash": hashlib.sha256(body.encode()).hexdigest(),
+    }
+
+
+DEFAULT_PORTS = {"postgres": 5432, "mariadb": 3306}
+# What each driver says when a statement gets no answer: our psycopg wait timeout, PyMySQL's
+# socket read timeout ("Lost connection to MySQL server during query (timed out)").
+STATEMENT_ERRORS = {
+    "postgres": r"no answer from the database server for 1 s",
+    "mariadb": r"Lost connection .*timed out",
+}
+# A batch may fail in the pool's ping, or in reconnecting (the connect timeout) after it.
+BATCH_ERRORS = {
+    "postgres": r"no answer from the database server for 1 s|connection timeout expired",
+    "mariadb": r"timed out",
+}
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"])
+def test_a_silent_database_fails_the_write_within_the_network_timeout(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = make_url(str(request.getfixturevalue(f"{backend}_url")))
+    silent = SilentProxy(url.host or "127.0.0.1", url.port or DEFAULT_PORTS[backend])
+    via_proxy = url.set(port=silent.port).render_as_string(hide_password=False)
+    repository = ArticleRepository(open_database(via_proxy, network_timeout=1.0))
+    try:
+        assert repository.save_batch([_article(1)]).stored == 1
+        # in the middle of a transaction: the statement's answer never comes
+        with repository.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            silent.go_silent()
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match=STATEMENT_ERRORS[backend]):
+                connection.execute(text("SELECT 1"))
+        assert time.monotonic() - started < 5
+        # a whole batch through the pool (ping, reconnect) fails as promptly
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match=BATCH_ERRORS[backend]):
+            repository.save_batch([_article(2)])
+        assert time.monotonic() - started < 10
+        # the dead connections were thrown away: once the server answers again, writes work
+        silent.restore()
+        assert repository.save_batch([_article(2)]).stored == 1
+    finally:
+        silent.go_silent()  # nothing may reach the server while the engine is closed
+        silent.close()
+        repository.engine.dispose()
+
+
+def test_network_timeout_comes_from_the_environment_or_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_NETWORK_TIMEOUT", raising=False)
+    assert resolve_network_timeout(None) == 120.0
+    assert resolve_network_timeout("2.5") == 2.5
+    assert resolve_network_timeout(0) is None
+    monkeypatch.setenv("DATABASE_NETWORK_TIMEOUT", "7")
+    assert resolve_network_timeout(30.0) == 7.0
+    monkeypatch.setenv("DATABASE_NETWORK_TIMEOUT", "soon")
+    with pytest.raises(DatabaseUnavailable, match="DATABASE_NETWORK_TIMEOUT must be a number"):
+        resolve_network_timeout(30.0)
+
+
+def test_a_database_gone_silent_mid_crawl_is_an_outage_not_a_hang(
+    portal: tuple[str, Portal],
+    proxy: SilentProxy,
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    """The silent database fails the writes like a lost connection: the articles wait, the run
+    gives up after STORE_OUTAGE_TIMEOUT and keeps them in the spill file, and it ends."""
+    base_url, _ = portal
+    spill = tmp_path / "spill.jsonl"
+    log_path = tmp_path / "silent.log"
+    crawl = start_scrapy(
+        "crawl",
+        "portal",
+        "-a",
+        "site=demo",
+        *SLOW_CRAWL,
+        "-s",
+        f"STORE_SPILL_PATH={spill}",
+        "-s",
+        "STORE_OUTAGE_TIMEOUT=2",
+        "-s",
+        "STORE_MAX_CONSECUTIVE_FAILURES=2",
+        database_url=through(proxy, postgres_url),
+        log_path=log_path,
+        # the environment variable reaches every engine of the run (store and run records)
+        env={"DEMO_PORTAL_URL": base_url, "DATABASE_NETWORK_TIMEOUT": "1"},
+    )
+    try:
+        assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)
+        proxy.go_silent()
+        assert crawl.wait(timeout=120) == 1, log_path.read_text("utf-8")[-4000:]
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    output = log_path.read_text("utf-8")
+    assert re.search(r"Could not write .*: .*(" + BATCH_ERRORS["postgres"] + ")", output)
+    assert "Giving up on postgresql+psycopg://postgres:***@" in output
+    spilled = read_spill(spill)
+    assert spilled, "the articles waiting for the database were kept"
+    assert f"{len(spilled)} articles not stored (kept in {spill})" in output
+    stored = {urlsplit(row["url"]).path for row in rows(postgres_url)}
+    assert not stored & {urlsplit(row["url"]).path for row in spilled}
+    assert PASSWORD not in output

@@ -253,3 +253,39 @@ def test_signatures_are_stable_across_processes(seed: int) -> None:
     }
     assert len(outputs) == 1
     assert outputs == {f"{similarity.fingerprint(_body(seed)).bands[:4]}\n"}
+
+
+@pytest.mark.parametrize("small_steps", [False, True])
+def test_batch_fingerprints_equal_one_at_a_time(
+    small_steps: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store fingerprints whole batches; the values must be those of single calls (they
+    are stored and compared with fingerprints of earlier runs), however the batch is split
+    into numpy steps."""
+    if small_steps:
+        monkeypatch.setattr(similarity, "_SHINGLE_CHARS_PER_STEP", 300)
+        monkeypatch.setattr(similarity, "_MINHASH_COLUMNS", 200)
+    rng = random.Random(5)
+    bodies = [_body(seed) for seed in range(20)] + [
+        "",
+        "短",
+        "一二三四",
+        "，。！",  # folds to nothing
+        "Ｆｕｌｌ　Ｗｉｄｔｈ ABC abc 金融科技" * 3,
+        "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(20_000)),  # one big minhash
+        _body(1),  # the same text twice in one batch
+    ]
+    batch = similarity.fingerprints(bodies)
+    for body, together in zip(bodies, batch, strict=True):
+        alone = similarity.fingerprint(body)
+        assert together.shingles.tolist() == alone.shingles.tolist()
+        assert together.signature.tolist() == alone.signature.tolist()
+        assert together.bands == alone.bands
+    # and the values are those stored by earlier releases (computed one article at a time)
+    assert batch[0].signature[:2].tolist() == [34454526420397929, 19331815176719229]
+    assert batch[0].bands[:4] == [
+        -6934600615291662378,
+        8164842663951386598,
+        3359276207581754686,
+        -4204783303981086563,
+    ]

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from storage.database import DatabaseUnavailable, open_database, redact_url, resolve_database_url
+from storage.models import CrawlRun
 from storage.repository import ArticleRepository, _is_retryable
 from tests.conftest import rows
 
@@ -134,4 +136,72 @@ def test_same_page_twice_in_one_batch_is_stored_once(sqlite_url: str) -> None:
     result = repository.save_batch([article(1), article(1, title="again")])
     assert (result.stored, result.unchanged) == (1, 1)
     assert [row["title"] for row in rows(sqlite_url)] == ["标题1"]
+    repository.engine.dispose()
+
+
+def test_every_column_survives_the_set_based_insert(database_url: str) -> None:
+    """One INSERT per batch (a JSON document on PostgreSQL, multi-row VALUES elsewhere): ids
+    come back in input order, naive times mean Beijing time, NULLs stay NULL, the run id is
+    kept, and a later change of the text never touches ``first_run_id``."""
+    engine = open_database(database_url)
+    with engine.begin() as connection:
+        run_id = connection.execute(
+            insert(CrawlRun).returning(CrawlRun.id),
+            {
+                "spider": "portal",
+                "started_at": datetime(2019, 1, 16, tzinfo=UTC),
+                "status": "running",
+            },
+        ).scalar_one()
+    repository = ArticleRepository(engine)
+    batch = [
+        article(3, published_at=datetime(2019, 1, 16, 15, 18), first_run_id=run_id),  # naive
+        article(1, published_at=datetime(2019, 1, 16, 7, 18, tzinfo=UTC), first_run_id=run_id),
+        article(2, published_at=None, category=None, source=None, body_html=None),
+    ]
+    result = repository.save_batch(batch)
+    stored = {row["id"]: row for row in rows(database_url)}
+    assert [stored[i]["canonical_url"] for i in result.new_ids] == [
+        a["canonical_url"] for a in batch
+    ]
+    first, second, third = (stored[i] for i in result.new_ids)
+    assert first["published_at"] == second["published_at"]
+    assert first["published_at"] == datetime(2019, 1, 16, 15, 18, tzinfo=BEIJING)
+    assert (first["first_run_id"], second["first_run_id"], third["first_run_id"]) == (
+        run_id,
+        run_id,
+        None,
+    )
+    assert third["published_at"] is None and third["category"] is None
+    assert third["source"] is None and third["body_html"] is None
+    assert first["category"] == ["金融科技", "云计算"]
+
+    changed = repository.save_batch([article(3, body="新的正文", first_run_id=None)])
+    assert changed.updated == 1
+    (row,) = [r for r in rows(database_url) if r["id"] == result.new_ids[0]]
+    assert row["body"] == "新的正文" and row["first_run_id"] == run_id
+    engine.dispose()
+
+
+def test_awkward_text_round_trips(database_url: str) -> None:
+    """Quotes, backslashes, braces and commas (array and JSON syntax), control characters and
+    characters outside the BMP arrive unchanged whatever the backend's batch insert path."""
+    awkward = "He said \"云\\计算\", {a,b} 'x'\t\n😀 \u2028 end"
+    repository = ArticleRepository(open_database(database_url))
+    repository.save_batch(
+        [
+            article(
+                1,
+                body=awkward * 3,
+                title=awkward,
+                summary=awkward,
+                author="张\\三",
+                category=[awkward, "{}", ","],
+            )
+        ]
+    )
+    (row,) = rows(database_url)
+    assert (row["title"], row["summary"], row["author"]) == (awkward, awkward, "张\\三")
+    assert row["body"] == awkward * 3
+    assert row["category"] == [awkward, "{}", ","]
     repository.engine.dispose()
