@@ -1,5 +1,9 @@
 """A tiny threaded HTTP server that serves a pre-rendered ``Portal`` from memory.
 
+Like a real portal behind nginx it sends ``ETag`` and ``Last-Modified`` with every page and
+answers conditional requests (``If-None-Match``, ``If-Modified-Since``) with ``304 Not
+Modified`` when the page is unchanged, so incremental re-crawls can be measured against it.
+
 Why the standard library server: the demo and the test suite must run offline with no
 extra dependencies, and all pages are rendered up front, so a request is just a dict
 lookup plus a write.  HTTP/1.1 keep-alive is enabled because Scrapy reuses connections;
@@ -8,9 +12,12 @@ without it every request pays a TCP handshake and the crawl tests slow down noti
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
+import time
 from collections import Counter
+from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -40,12 +47,35 @@ class DemoPortalServer(ThreadingHTTPServer):
         self.page_table: dict[str, Page] = portal.pages()
         self.log_requests = log_requests
         self.request_counts: Counter[str] = Counter()
+        self.not_modified_counts: Counter[str] = Counter()
+        # False: behave like a server without validators (no ETag/Last-Modified, never 304)
+        self.conditional_requests = True
+        # paths answered 500 Internal Server Error, for tests of failing pages
+        self.failing_paths: set[str] = set()
         self._count_lock = threading.Lock()
+        self._started = time.time()
+        # path -> (ETag, Last-Modified as a Unix time): a body served for the first time
+        # counts as modified when the server started or, when a test swaps it, at that moment
+        self._versions: dict[str, tuple[str, float]] = {}
         super().__init__(address, _PortalRequestHandler)
 
     def count(self, path: str) -> None:
         with self._count_lock:
             self.request_counts[path] += 1
+
+    def count_not_modified(self, path: str) -> None:
+        with self._count_lock:
+            self.not_modified_counts[path] += 1
+
+    def validators(self, path: str, body: bytes) -> tuple[str, str]:
+        """``(ETag, Last-Modified)`` of the body now served at ``path``."""
+        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20] + '"'
+        with self._count_lock:
+            known = self._versions.get(path)
+            if known is None or known[0] != etag:
+                known = (etag, self._started if known is None else time.time())
+                self._versions[path] = known
+        return etag, formatdate(known[1], usegmt=True)
 
 
 class _PortalRequestHandler(BaseHTTPRequestHandler):
@@ -69,8 +99,24 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path or "/"
         self.server.count(path)
         page = self.server.page_table.get(path)
+        if path in self.server.failing_paths:
+            error = Page(b"<html><body>500 Internal Server Error</body></html>", "text/html")
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, error, include_body=include_body)
+            return
         if page is not None:
-            self._send(HTTPStatus.OK, page, include_body=include_body)
+            if self.server.conditional_requests:
+                etag, last_modified = self.server.validators(path, page.body)
+                if self._not_modified(etag, last_modified):
+                    self.server.count_not_modified(path)
+                    self.send_response(HTTPStatus.NOT_MODIFIED)
+                    self.send_header("ETag", etag)
+                    self.send_header("Last-Modified", last_modified)
+                    self.end_headers()
+                    return
+                extra = {"ETag": etag, "Last-Modified": last_modified}
+            else:
+                extra = {}
+            self._send(HTTPStatus.OK, page, include_body=include_body, extra_headers=extra)
             return
         if not path.endswith("/") and f"{path}/" in self.server.page_table:
             # Real servers redirect directory URLs without the trailing slash.
@@ -83,10 +129,33 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
             HTTPStatus.NOT_FOUND, self.server.portal.not_found_page(path), include_body=include_body
         )
 
-    def _send(self, status: HTTPStatus, page: Page, *, include_body: bool) -> None:
+    def _not_modified(self, etag: str, last_modified: str) -> bool:
+        """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            return "*" in tags or etag in tags
+        if_modified_since = self.headers.get("If-Modified-Since")
+        if if_modified_since is None:
+            return False
+        try:
+            return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False  # an unparseable date is ignored, as nginx does
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        page: Page,
+        *,
+        include_body: bool,
+        extra_headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", page.content_type_header)
         self.send_header("Content-Length", str(len(page.body)))
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         if include_body:
             self.wfile.write(page.body)

@@ -73,6 +73,8 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # conditional listing requests; before RetryMiddleware (550) so it sees final outcomes
+    "crawler.incremental.IncrementalListingMiddleware": 540,
     # the SSRF guard: after RetryMiddleware (550) so refused requests are not retried
     "crawler.middlewares.AddressGuardMiddleware": 560,
     # counts redirect loops, which the duplicate filter would drop without a trace
@@ -124,6 +126,18 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- Incremental crawling --------------------------------------------------------------------
+# Re-crawls fetch only what is new (crawler/incremental.py): stored article URLs are not
+# fetched again, listing pages are fetched with If-None-Match / If-Modified-Since, and the
+# pagination stops at a listing page whose articles are all stored. False (or -a full=1 for
+# one run) crawls everything like a first run.
+INCREMENTAL_ENABLED = True
+# Stop following the pagination at a listing page whose articles are all stored (and at a
+# listing answered 304 Not Modified); a site's Site.stop_at_known_listing overrides it.
+STOP_AT_KNOWN_LISTING = True
+# Stored articles published (without a date: first seen) within the last N hours are fetched
+# again on every run to pick up corrections; 0 never re-fetches a stored article. A site's
+# Site.recheck_window_hours overrides it.
+RECHECK_WINDOW_HOURS = 0.0
 
 # --- Run records and monitoring --------------------------------------------------------------
 # One crawl_runs row per run (crawler/runs.py), also for failed runs; articles.first_run_id

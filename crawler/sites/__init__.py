@@ -55,6 +55,13 @@ class Site:
     # matched against the canonical URL, first match wins, e.g. mobile -> desktop:
     # ((r"^https://m\.example\.com\.cn/(\w+)/(\d+)\.html$", r"https://www.example.com.cn/\1/\2.shtml"),)
     url_aliases: tuple[tuple[str, str], ...] = ()
+    # Incremental crawling (None: the STOP_AT_KNOWN_LISTING / RECHECK_WINDOW_HOURS settings).
+    # Stop following the pagination at a listing page whose articles are all stored; switch
+    # off for listings that do not put new articles first (oldest-first archives).
+    stop_at_known_listing: bool | None = None
+    # Stored articles published (without a date: first seen) within this many hours are
+    # fetched again on every run, to pick up corrections; 0 never re-fetches stored articles.
+    recheck_window_hours: float | None = None
     # Older layouts still served for old articles, tried after this one.
     versions: tuple[Site, ...] = ()
 
@@ -70,6 +77,11 @@ class Site:
             compile_url_aliases(self.url_aliases)
         except ValueError as exc:
             raise ValueError(f"site {self.name!r}: {exc}") from None
+        if self.recheck_window_hours is not None and not self.recheck_window_hours >= 0:
+            raise ValueError(
+                f"site {self.name!r}: recheck_window_hours {self.recheck_window_hours!r} "
+                "must be 0 or more hours"
+            )
         unknown = set(self.fields) - set(ARTICLE_FIELDS)
         if unknown:
             raise ValueError(

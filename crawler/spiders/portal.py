@@ -17,6 +17,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.incremental import (
+    FROM_LISTING_META,
+    HTTP_NOT_MODIFIED,
+    LISTING_CHAIN_META,
+    LISTING_META,
+    IncrementalState,
+)
 from crawler.items import ArticleItem
 from crawler.listing import find_article_links, find_next_page, select_links
 from crawler.loaders import build_article
@@ -65,6 +72,7 @@ class PortalSpider(scrapy.Spider):
         start_url: str | None = None,
         site: str | None = None,
         max_pages: str | int | None = None,
+        full: str | bool | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -86,18 +94,41 @@ class PortalSpider(scrapy.Spider):
         self.max_pages = parse_max_pages(max_pages)
         if self.max_pages is None and self.site_rules is not None:
             self.max_pages = self.site_rules.max_pages
+        # -a full=1: fetch every listing page and article as if nothing were stored yet
+        self.full_crawl = _parse_flag("full", full)
+        self.incremental: IncrementalState | None = None
 
     async def start(self) -> AsyncIterator[Request]:
-        for url in self.start_urls:
+        self.incremental = IncrementalState.for_spider(
+            self.crawler, self.site_name, self.site_rules, full=self.full_crawl
+        )
+        for url in await self.incremental.open():  # stored articles inside the re-check window
+            yield Request(
+                url,
+                callback=self.parse_article,
+                errback=self.page_failed,
+                priority=ARTICLE_PRIORITY,
+            )
+        for chain, url in enumerate(self.start_urls):
             yield Request(
                 url,
                 callback=self.parse_listing,
                 errback=self.page_failed,
                 cb_kwargs={"page_number": 1},
+                meta={LISTING_META: True, LISTING_CHAIN_META: chain},
             )
 
-    def parse_listing(self, response: Response, page_number: int) -> Iterator[Request]:
+    async def parse_listing(self, response: Response, page_number: int) -> AsyncIterator[Request]:
         stats = self.crawler.stats
+        chain = int(response.meta.get(LISTING_CHAIN_META, 0))
+        if response.status == HTTP_NOT_MODIFIED:
+            # unchanged since the last complete run: its articles are stored, and so are
+            # those of the pages after it
+            stats.inc_value("pages/listing_not_modified")
+            if self.incremental is not None:
+                self.incremental.listing_not_modified(response.url, chain, page_number)
+            logger.info("Listing %s not modified; pagination stops here", response.url)
+            return
         if not isinstance(response, TextResponse):
             stats.inc_value("pages/skipped/not_html")
             logger.warning("Listing %s is not HTML (%s); skipped", response.url, _type(response))
@@ -109,16 +140,21 @@ class PortalSpider(scrapy.Spider):
             links = select_links(page, response.url, rules.article_links)
         else:
             links = find_article_links(page, response.url)
+        stats.inc_value("listing/article_links", len(links))
         if not links:
             stats.inc_value("pages/listing_without_articles")
             logger.warning("No article links found on listing %s", response.url)
-        for link in links:
+        to_fetch, stop_paging = await _triage_links(self, response, chain, page_number, links)
+        for link in to_fetch:
             yield Request(
                 link,
                 callback=self.parse_article,
                 errback=self.page_failed,
                 priority=ARTICLE_PRIORITY,
+                meta={FROM_LISTING_META: response.url},
             )
+        if stop_paging:
+            return
         if self.max_pages is not None and page_number >= self.max_pages:
             return
         if rules is not None and rules.next_page:
@@ -132,6 +168,7 @@ class PortalSpider(scrapy.Spider):
                 callback=self.parse_listing,
                 errback=self.page_failed,
                 cb_kwargs={"page_number": page_number + 1},
+                meta={LISTING_META: True, LISTING_CHAIN_META: chain},
             )
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
@@ -180,3 +217,31 @@ def _type(response: Response) -> str:
     if declared:
         return declared
     return "text/html" if isinstance(response, scrapy.http.HtmlResponse) else "unknown"
+
+
+def _parse_flag(name: str, value: Any) -> bool:
+    """A yes/no ``-a`` argument: 1/true/yes/on or 0/false/no/off (empty: no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value or "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise SpiderArgumentError(f"{name} {value!r} is not a yes/no value (use 1 or 0)")
+
+
+async def _triage_links(
+    spider: PortalSpider, response: Response, chain: int, page_number: int, links: list[str]
+) -> tuple[list[str], bool]:
+    """The article links worth fetching, and whether the pagination stops at this page."""
+    if spider.incremental is None:
+        return links, False
+    verdict = await spider.incremental.triage(response, chain, page_number, links)
+    stats = spider.crawler.stats
+    if verdict.known:
+        stats.inc_value("listing/known_links_skipped", len(links) - len(verdict.to_fetch))
+    if verdict.stop_paging:
+        stats.inc_value("pages/listing_stopped_known")
+        logger.info("Pagination stops at %s: %s", response.url, verdict.reason)
+    return verdict.to_fetch, verdict.stop_paging
