@@ -88,13 +88,17 @@ def format_summary(stats: Mapping[str, Any], *, spider: str, site: str, database
         skipped["robots_txt"] = int(stats["robotstxt/forbidden"])
     http_errors = by_prefix(stats, "httperror/response_ignored_status_count/")
     failures = failure_reasons(stats)
+    not_modified = int(stats.get("pages/listing_not_modified", 0))
+    listings = f"listings {stats.get('pages/listing', 0)}" + (
+        f" + {not_modified} not modified" if not_modified else ""
+    )
 
     def listing(counts: dict[str, int]) -> str:
         return ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
 
     lines = [
         f"Run summary: spider {spider}, site {site}, {elapsed:.1f} s",
-        f"  pages fetched   {pages} ({rate:.1f} pages/s; listings {stats.get('pages/listing', 0)},"
+        f"  pages fetched   {pages} ({rate:.1f} pages/s; {listings},"
         f" articles {stats.get('pages/article', 0)})",
         f"  stored          {stats.get('articles/stored', 0)} new",
         f"  updated         {stats.get('articles/updated', 0)}"

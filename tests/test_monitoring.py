@@ -169,3 +169,12 @@ def test_crawlall_reports_warnings_per_site_and_in_its_status(
     assert "crawlall summary: 1 site(s), 0 failed" in summary
     assert "-> ok, 1 warning(s)" in summary
     assert "    - site news: date coverage fell to 0%" in summary
+
+
+def test_the_summary_counts_listings_answered_not_modified() -> None:
+    stats = {"finish_reason": "finished", "pages/listing": 1, "pages/listing_not_modified": 2}
+    summary = format_summary(stats, spider="portal", site="news", database="d")
+    assert "listings 1 + 2 not modified, articles 0)" in summary
+    assert "not modified" not in format_summary(
+        {"finish_reason": "finished", "pages/listing": 3}, spider="p", site="s", database="d"
+    )
