@@ -16,7 +16,7 @@ from scrapy.http import TextResponse
 from scrapy.loader import ItemLoader
 
 from crawler.extraction import ExtractedArticle, extract_article
-from crawler.extraction.dom import drop_keeping_tail
+from crawler.extraction.dom import drop_all_keeping_tails
 from crawler.items import ArticleItem
 from crawler.processors import (
     AUTHOR_LABELS,
@@ -81,10 +81,12 @@ def _without(node: Selector, exclude: tuple[str, ...]) -> str:
         return node.get()
     element = copy.deepcopy(node.root)
     pruned = Selector(root=element, type="html")
-    for expression in exclude:
-        for unwanted in _select(pruned, expression):
-            if not isinstance(unwanted.root, str):
-                drop_keeping_tail(unwanted.root)
+    drop_all_keeping_tails(
+        unwanted.root
+        for expression in exclude
+        for unwanted in _select(pruned, expression)
+        if not isinstance(unwanted.root, str)
+    )
     return etree.tostring(element, encoding="unicode", method="html")
 
 
@@ -114,20 +116,24 @@ def build_article(
     generic: Callable[[Selector, str], ExtractedArticle] = extract_article,
 ) -> ArticleItem:
     """The article on ``response``: site selectors first, generic extraction for the rest."""
-    loader = ArticleLoader(item=ArticleItem(url=response.url), response=response)
+    # The response's own selector: given only the response, ItemLoader parses the page again.
+    page = response.selector
+    loader = ArticleLoader(item=ArticleItem(url=response.url), selector=page, response=response)
     if site is not None:
         for layout in site.layouts:
             if not layout.fields:
                 break
-            trial = ArticleLoader(item=ArticleItem(url=response.url), response=response)
-            if _apply_rules(trial, response.selector, layout):
+            trial = ArticleLoader(
+                item=ArticleItem(url=response.url), selector=page, response=response
+            )
+            if _apply_rules(trial, page, layout):
                 loader = trial
                 break
     missing = [
         name for name in (*ARTICLE_FIELDS, "body_html") if not loader.get_collected_values(name)
     ]
     if missing:
-        extracted = generic(response.selector, response.url)
+        extracted = generic(page, response.url)
         for name in missing:
             value = getattr(extracted, name)
             if value is not None:

@@ -220,9 +220,11 @@ def _huge(handler: _FaultHandler, attempt: int) -> None:
 def huge_comment_list_html() -> str:
     """A 10 MB article page whose bulk is 100,000+ ``<li>`` comments in the HTML itself.
 
-    Not served by the fault portal: the extractor needs ~15 s of reactor time for it
-    (``crawler.extraction.dom.drop_keeping_tail`` removes sibling elements one by one, which
-    is quadratic), long enough to time out concurrent downloads. Kept to reproduce that.
+    Not served by the fault portal: extracting it still takes seconds of reactor time (its
+    100,000 lines are walked once), enough to time out concurrent downloads of a small test
+    crawl. Removing the comments used to be quadratic (~15 s, one sibling at a time); since
+    ``crawler.extraction.dom.drop_all_keeping_tails`` it is linear, which
+    tests/test_extraction_perf_cases.py keeps so.
     """
     html = article_html("评论区超大的十兆字节页面")
     comment = "<li class='comment'>网友评论：支持金融科技发展，期待更多好消息。</li>\n"

@@ -22,7 +22,7 @@ from lxml.html import tostring
 from crawler.extraction.dom import (
     Line,
     class_and_id,
-    drop_keeping_tail,
+    drop_all_keeping_tails,
     iter_lines,
     normalize_space,
     visible_length,
@@ -134,9 +134,7 @@ def prune_furniture(root: etree._Element, page_chars: int) -> None:
             if text_chars > MAX_PRUNED_TEXT_SHARE * page_chars:
                 continue
         doomed.append(element)
-    for element in doomed:
-        if element.getparent() is not None:
-            drop_keeping_tail(element)
+    drop_all_keeping_tails(doomed)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -400,10 +398,12 @@ def _filter_lines(lines: list[Line], title: str | None) -> tuple[list[Line], lis
 
 def _container_html(containers: list[etree._Element], dropped: list[Line]) -> str | None:
     """Serialise the containers with the furniture blocks found inside them removed."""
-    for line in dropped:
-        owner = line.owner
-        if owner.getparent() is not None and _same_text(line.text, "".join(owner.itertext())):
-            drop_keeping_tail(owner)
+    drop_all_keeping_tails(
+        line.owner
+        for line in dropped
+        if line.owner.getparent() is not None
+        and _same_text(line.text, "".join(line.owner.itertext()))
+    )
     parts = [tostring(container, encoding="unicode", with_tail=False) for container in containers]
     html = "\n".join(part for part in parts if part.strip())
     return html or None

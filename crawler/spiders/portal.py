@@ -8,7 +8,7 @@ item is ``crawler.loaders.build_article``, a function of the response.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ from crawler.items import ArticleItem
 from crawler.listing import find_article_links, find_next_page, select_links
 from crawler.loaders import build_article
 from crawler.middlewares import RefusedRequest
+from crawler.offload import extraction_pool
 from crawler.sites import Site, UnknownSite, get_site
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ class PortalSpider(scrapy.Spider):
                 meta={LISTING_META: True, LISTING_CHAIN_META: chain},
             )
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         stats = self.crawler.stats
         if not isinstance(response, TextResponse) or "html" not in _type(response):
             stats.inc_value("pages/skipped/not_html")
@@ -183,7 +184,11 @@ class PortalSpider(scrapy.Spider):
             return
         stats.inc_value("pages/article")
         try:
-            item = build_article(response, self.site_rules, site_name=self.site_name)
+            pool = extraction_pool(self.crawler)
+            if pool is None:
+                item = build_article(response, self.site_rules, site_name=self.site_name)
+            else:
+                item = await pool.build_article(response, self.site_rules, self.site_name)
         except Exception as exc:  # a bad page must never stop the crawl
             stats.inc_value("pages/extraction_errors")
             logger.error(
