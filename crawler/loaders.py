@@ -16,6 +16,7 @@ from scrapy.http import TextResponse
 from scrapy.loader import ItemLoader
 
 from crawler.extraction import ExtractedArticle, extract_article
+from crawler.extraction.article import author_from_markup, source_from_markup
 from crawler.extraction.dom import drop_all_keeping_tails
 from crawler.items import ArticleItem
 from crawler.processors import (
@@ -90,6 +91,22 @@ def _without(node: Selector, exclude: tuple[str, ...]) -> str:
     return etree.tostring(element, encoding="unicode", method="html")
 
 
+# A site's source/author selector often picks a whole info line or adjacent spans run together
+# ("来源：亿欧网记者 黄晓明"): the generic extractor's byline cleaners know those shapes.
+BYLINE_CLEANERS: dict[str, Callable[[list[str]], str | None]] = {
+    "source": source_from_markup,
+    "author": author_from_markup,
+}
+
+
+def _byline_value(field_name: str, text: str | None) -> str | None:
+    """The name in a site-selected source/author text; the text itself when the cleaner finds
+    no name in it (the loader's label stripping still applies: the site chose this node)."""
+    if not text:
+        return text
+    return BYLINE_CLEANERS[field_name]([text]) or text
+
+
 def _apply_rules(loader: ArticleLoader, page: Selector, site: Site) -> bool:
     """Load the fields ``site`` has selectors for; False when its title/body find nothing."""
     found_any = False
@@ -103,7 +120,10 @@ def _apply_rules(loader: ArticleLoader, page: Selector, site: Site) -> bool:
             loader.add_value("body", [html_to_text(fragment) for fragment in fragments])
             loader.add_value("body_html", fragments)
         else:
-            loader.add_value(field_name, [_node_text(node) for node in nodes])
+            texts = [_node_text(node) for node in nodes]
+            if field_name in BYLINE_CLEANERS:
+                texts = [_byline_value(field_name, text) for text in texts]
+            loader.add_value(field_name, texts)
     required = [name for name in ("title", "body") if name in site.fields]
     return found_any and all(loader.get_collected_values(name) for name in required)
 

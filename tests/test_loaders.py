@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.loaders import build_article
@@ -108,3 +109,27 @@ def test_body_exclude_keeps_the_text_that_follows_an_excluded_element() -> None:
     assert item.body is not None
     assert "广告" not in item.body
     assert PARAGRAPHS[1] in item.body
+
+
+@pytest.mark.parametrize(
+    ("info_line", "source", "author"),
+    [
+        # adjacent spans run the byline into the source
+        ("<span>来源：亿欧网</span><span>记者 黄晓明</span>", "亿欧网", "黄晓明"),
+        # one info line with both labels, a date and a bar
+        ("来源：新华社　作者：王五 | 2019-01-16 15:18", "新华社", "王五"),
+        # the element names the field, the text is the bare name
+        ("新京报", "新京报", "新京报"),
+    ],
+)
+def test_site_selected_bylines_are_cleaned_like_the_generic_ones(
+    info_line: str, source: str, author: str
+) -> None:
+    site = Site(
+        name="example",
+        start_urls=("https://www.example.com.cn/fintech/",),
+        fields={"source": "div.byline", "author": "div.byline"},
+    )
+    response = page("<h1>金融科技企业的新挑战</h1>", extra=f'<div class="byline">{info_line}</div>')
+    item = build_article(response, site)
+    assert (item.source, item.author) == (source, author)

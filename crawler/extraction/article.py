@@ -236,7 +236,7 @@ def _has_label(text: str) -> bool:
     return next(iter_labelled_values(text), None) is not None
 
 
-def _source_from_markup(texts: list[str]) -> str | None:
+def source_from_markup(texts: list[str]) -> str | None:
     """A source from ``class="source"``-like elements: labelled (``来源：新华社``) or the
     bare name the class already labels (``<span class="source">新京报</span>``)."""
     for text in texts:
@@ -250,7 +250,7 @@ def _source_from_markup(texts: list[str]) -> str | None:
     return None
 
 
-def _author_from_markup(texts: list[str]) -> str | None:
+def author_from_markup(texts: list[str]) -> str | None:
     """An author from ``class="author"``-like elements, meta tags or JSON-LD: labelled, or
     the bare name (``<div class="author">500510761_wx</div>``)."""
     for text in texts:
@@ -285,13 +285,13 @@ def _choose_author(
         or author_from_lines(head, reporters=False)
         or reporters_across(head)
         or next(filter(None, (dateline_credit(line) for line in head[:2])), None)
-        or _author_from_markup(markup_texts)
-        or _personal(_author_from_markup(metadata.ld_authors), metadata)
+        or author_from_markup(markup_texts)
+        or _personal(author_from_markup(metadata.ld_authors), metadata)
         or next(filter(None, (trailing_bracketed_names(line) for line in tail)), None)
         or author_from_lines(tail + after, loose=True)
         or next(filter(None, (bare_names(line) for line in bare_candidates)), None)
         or _personal(
-            _author_from_markup(
+            author_from_markup(
                 [value for value in (metadata.first("author", "article:author"),) if value]
             ),
             metadata,
@@ -461,8 +461,8 @@ def extract_article(page: str | bytes | parsel.Selector, url: str) -> ExtractedA
     article.source = _safely(
         lambda: (
             source_from_lines(info)
-            or _source_from_markup(source_texts)
-            or _source_from_markup(
+            or source_from_markup(source_texts)
+            or source_from_markup(
                 [value for value in (metadata.first("source", "contentsource"),) if value]
             )
             or source_from_lines(body_edges + after)
