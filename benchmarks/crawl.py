@@ -361,8 +361,14 @@ def main(argv: list[str] | None = None) -> int:
                 settings = (f"EXTRACTION_PROCESSES={arguments.extraction_processes}",)
                 print(f"pipeline setting: EXTRACTION_PROCESSES={arguments.extraction_processes}")
             ratios, pipeline_rates, bare_rates = [], [], []
-            for _ in range(max(1, arguments.repeat)):
-                pipeline = run_pipeline(base_url, server, expected, workdir, settings=settings)
+            for repetition in range(max(1, arguments.repeat)):
+                # a fresh database each time: into the same one, incremental crawling would
+                # fetch almost nothing the second time
+                run_directory = workdir / f"run-{repetition + 1}"
+                run_directory.mkdir()
+                pipeline = run_pipeline(
+                    base_url, server, expected, run_directory, settings=settings
+                )
                 fetched = sorted(server.request_counts)
                 print(
                     f"pipeline: {pipeline.pages} pages in {pipeline.seconds:.1f} s = "
@@ -371,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"(growth {(pipeline.rss_100_mb or 0) - (pipeline.rss_10_mb or 0):.0f} MB)"
                 )
                 bare = run_bare(
-                    [base_url + path for path in fetched if path != "/robots.txt"], workdir
+                    [base_url + path for path in fetched if path != "/robots.txt"], run_directory
                 )
                 print(
                     f"bare Scrapy: {bare.pages} pages in {bare.seconds:.1f} s = "
