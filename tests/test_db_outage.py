@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -113,6 +114,34 @@ def through(proxy: TcpProxy, postgres_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def start_outage_crawl(
+    base_url: str,
+    proxy: TcpProxy,
+    postgres_url: str,
+    spill: Path,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """A slow crawl of the demo portal into PostgreSQL through ``proxy`` that gives up on the
+    database quickly (2 s, 2 failed writes) and spills to ``spill``."""
+    return start_scrapy(
+        "crawl",
+        "portal",
+        "-a",
+        "site=demo",
+        *SLOW_CRAWL,
+        "-s",
+        f"STORE_SPILL_PATH={spill}",
+        "-s",
+        "STORE_OUTAGE_TIMEOUT=2",
+        "-s",
+        "STORE_MAX_CONSECUTIVE_FAILURES=2",
+        database_url=through(proxy, postgres_url),
+        log_path=log_path,
+        env={"DEMO_PORTAL_URL": base_url, **(env or {})},
+    )
+
+
 @pytest.fixture(scope="module")
 def reference(portal: tuple[str, Portal], tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """What an undisturbed crawl of the portal stores: the outage runs must match it exactly
@@ -199,22 +228,7 @@ def test_unsaved_articles_are_spilled_and_written_first_by_the_next_run(
     base_url, _ = portal
     spill = tmp_path / "spill.jsonl"
     log_path = tmp_path / "first.log"
-    first = start_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        *SLOW_CRAWL,
-        "-s",
-        f"STORE_SPILL_PATH={spill}",
-        "-s",
-        "STORE_OUTAGE_TIMEOUT=2",
-        "-s",
-        "STORE_MAX_CONSECUTIVE_FAILURES=2",
-        database_url=through(proxy, postgres_url),
-        log_path=log_path,
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+    first = start_outage_crawl(base_url, proxy, postgres_url, spill, log_path)
     try:
         assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)
         proxy.cut()
@@ -364,22 +378,14 @@ def test_a_database_gone_silent_mid_crawl_is_an_outage_not_a_hang(
     base_url, _ = portal
     spill = tmp_path / "spill.jsonl"
     log_path = tmp_path / "silent.log"
-    crawl = start_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        *SLOW_CRAWL,
-        "-s",
-        f"STORE_SPILL_PATH={spill}",
-        "-s",
-        "STORE_OUTAGE_TIMEOUT=2",
-        "-s",
-        "STORE_MAX_CONSECUTIVE_FAILURES=2",
-        database_url=through(proxy, postgres_url),
-        log_path=log_path,
+    crawl = start_outage_crawl(
+        base_url,
+        proxy,
+        postgres_url,
+        spill,
+        log_path,
         # the environment variable reaches every engine of the run (store and run records)
-        env={"DEMO_PORTAL_URL": base_url, "DATABASE_NETWORK_TIMEOUT": "1"},
+        env={"DATABASE_NETWORK_TIMEOUT": "1"},
     )
     try:
         assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)

@@ -35,6 +35,7 @@ from tests.test_db_outage import (
     SLOW_CRAWL,
     count_rows,
     proxy,  # noqa: F401 (fixture)
+    start_outage_crawl,
     through,
 )
 from tests.test_db_outage import portal as outage_portal  # noqa: F401 (fixture)
@@ -239,22 +240,7 @@ def test_a_run_stopped_by_a_database_outage_is_recorded_by_the_next_run(
     base_url, _ = outage_portal
     spill = tmp_path / "spill.jsonl"
     log_path = tmp_path / "first.log"
-    first = start_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        *SLOW_CRAWL,
-        "-s",
-        f"STORE_SPILL_PATH={spill}",
-        "-s",
-        "STORE_OUTAGE_TIMEOUT=2",
-        "-s",
-        "STORE_MAX_CONSECUTIVE_FAILURES=2",
-        database_url=through(proxy, postgres_url),
-        log_path=log_path,
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+    first = start_outage_crawl(base_url, proxy, postgres_url, spill, log_path)
     try:
         assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)
         [running] = crawl_runs(postgres_url)
