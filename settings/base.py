@@ -122,7 +122,11 @@ LOG_LEVEL = "INFO"
 # The run summary (crawler.extensions.RunSummary) ends every run; the raw stats dictionary is
 # there for debugging with -s STATS_DUMP=True.
 STATS_DUMP = False
+# No interactive back doors into a running crawl: Scrapy's telnet console, and its remote
+# control (Scrapy 2.19: an HTTP server on localhost that runs any Python code sent with a token
+# kept in a file in the user's home). Switch one on for a debugging session with -s.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 

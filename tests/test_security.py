@@ -234,6 +234,10 @@ def test_page_on_loopback_is_refused_by_default(
     )
     assert "skipped pages   1 (refused_address: 1)" in result.output
     assert rows(sqlite_url) == []
+    # no code-execution or shell endpoint is opened by a crawl (Scrapy's remote control and
+    # telnet console are on by default in Scrapy itself)
+    assert "Remote control HTTP server listening" not in result.output
+    assert "Telnet console listening" not in result.output
 
 
 def test_name_resolving_to_loopback_is_refused_by_the_resolver(
