@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import cast
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -17,14 +16,11 @@ from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from crawler.commands import report_error
 from crawler.extensions import EXIT_FAILED, exit_status
 from crawler.scaleout import SharedFrontierUnavailable, check_shared_frontier
 from crawler.spiders.portal import SpiderArgumentError
 from storage.database import DatabaseUnavailable, open_database, resolve_database_url
-
-
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
 
 
 class Command(ScrapyCrawlCommand):
@@ -36,7 +32,7 @@ class Command(ScrapyCrawlCommand):
             open_database(resolve_database_url(self.settings.get("DATABASE_URL"))).dispose()
             check_shared_frontier(self.settings)
         except (DatabaseUnavailable, SharedFrontierUnavailable) as exc:
-            _fail(str(exc))
+            report_error(str(exc))
             self.exitcode = EXIT_FAILED
             return
         crawler = self._create_crawler(args[0])
@@ -61,9 +57,9 @@ class Command(ScrapyCrawlCommand):
             if isinstance(
                 error, SpiderArgumentError | DatabaseUnavailable | SharedFrontierUnavailable
             ):
-                _fail(str(error))
+                report_error(str(error))
             else:
-                _fail(f"the crawl could not start: {type(error).__name__}: {error}")
+                report_error(f"the crawl could not start: {type(error).__name__}: {error}")
             self.exitcode = EXIT_FAILED
             return
         if crawler.stats is None:

@@ -18,7 +18,6 @@ import asyncio
 import fcntl
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from crawler.commands import report_error
 from crawler.extensions import (
     EXIT_FAILED,
     EXIT_OK,
@@ -183,10 +183,6 @@ def format_run_summary(runs: list[SiteRun], *, database: str) -> str:
     return "\n\n".join([*blocks, "\n".join(lines)])
 
 
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
-
-
 class Command(ScrapyCommand):
     requires_project = True
 
@@ -240,7 +236,7 @@ class Command(ScrapyCommand):
             with exclusive_lock(lock_path):
                 self.exitcode = self._crawl_all(opts)
         except LockHeld as exc:
-            _fail(str(exc))
+            report_error(str(exc))
             self.exitcode = EXIT_LOCKED
 
     def _crawl_all(self, opts: argparse.Namespace) -> int:
@@ -249,23 +245,23 @@ class Command(ScrapyCommand):
         try:
             sites = select_sites(load_sites(sites_module), opts.sites)
         except UsageError as exc:
-            _fail(str(exc))
+            report_error(str(exc))
             return EXIT_FAILED
         except (ImportError, ValueError) as exc:
-            _fail(f"cannot load sites from {sites_module}: {exc}")
+            report_error(f"cannot load sites from {sites_module}: {exc}")
             return EXIT_FAILED
         if not sites:
-            _fail(f"no sites configured in {sites_module}")
+            report_error(f"no sites configured in {sites_module}")
             return EXIT_FAILED
         concurrency = opts.concurrency or self.settings.getint("CRAWLALL_CONCURRENT_SITES", 1)
         if concurrency < 1:
-            _fail(f"--concurrency {concurrency} must be 1 or more")
+            report_error(f"--concurrency {concurrency} must be 1 or more")
             return EXIT_FAILED
         try:
             url = resolve_database_url(self.settings.get("DATABASE_URL"))
             open_database(url).dispose()
         except DatabaseUnavailable as exc:
-            _fail(str(exc))
+            report_error(str(exc))
             return EXIT_FAILED
 
         runs = [SiteRun(site) for site in sites]

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import report_error
 from storage.database import DatabaseUnavailable, open_existing_database, resolve_database_url
 from storage.queries import search_articles
 
@@ -49,7 +50,7 @@ class Command(ScrapyCommand):
         try:
             engine = open_existing_database(resolve_database_url(self.settings.get("DATABASE_URL")))
         except DatabaseUnavailable as exc:
-            print(f"error: {exc}", file=sys.stderr, flush=True)
+            report_error(str(exc))
             self.exitcode = 1
             return
         try:
