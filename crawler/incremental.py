@@ -43,7 +43,13 @@ from twisted.internet.threads import deferToThread
 from crawler.sites import Site
 from crawler.urls import InvalidURL, canonicalize_url
 from pipelines.normalize import NormalizePipeline
-from storage.database import DatabaseUnavailable, open_database, redact_url, resolve_database_url
+from storage.database import (
+    DatabaseUnavailable,
+    first_line,
+    open_database,
+    redact_url,
+    resolve_database_url,
+)
 from storage.models import Article, ListingPage
 
 logger = logging.getLogger(__name__)
@@ -296,7 +302,7 @@ class IncrementalState:
                 "links): %s",
                 url,
                 len(links),
-                str(exc).splitlines()[0],
+                first_line(exc),
             )
             return ListingVerdict(list(links), stop_paging=False)
         to_fetch = [link for link in links if link not in first_seen]

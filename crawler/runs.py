@@ -37,8 +37,7 @@ from twisted.internet.threads import deferToThread
 from crawler.extensions import by_prefix, error_count, failure_reasons
 from crawler.monitoring import RunFigures, coverage_from_stats, figures_from_stats, monitor_run
 from pipelines.store import spill_path_for
-from storage.database import _first_line as first_line
-from storage.database import open_database, redact_url, resolve_database_url
+from storage.database import first_line, open_database, redact_url, resolve_database_url
 from storage.models import CrawlRun
 
 logger = logging.getLogger(__name__)

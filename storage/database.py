@@ -178,7 +178,7 @@ def create_database_engine(url: str, *, network_timeout: float | None = None) ->
         engine = create_engine(parsed, **options)
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
         raise DatabaseUnavailable(
-            f"cannot use database {redact_url(parsed)}: {_first_line(exc)}"
+            f"cannot use database {redact_url(parsed)}: {first_line(exc)}"
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_wal)
@@ -218,7 +218,7 @@ def open_database(
     except SQLAlchemyError as exc:
         engine.dispose()
         raise DatabaseUnavailable(
-            f"cannot open database {redact_url(engine.url)}: {_first_line(exc)}"
+            f"cannot open database {redact_url(engine.url)}: {first_line(exc)}"
         ) from None
     finally:
         if migrating is not engine:
@@ -238,7 +238,7 @@ def open_existing_database(url: str) -> Engine:
     except SQLAlchemyError as exc:
         engine.dispose()
         raise DatabaseUnavailable(
-            f"cannot open database {redact_url(engine.url)}: {_first_line(exc)}"
+            f"cannot open database {redact_url(engine.url)}: {first_line(exc)}"
         ) from None
     if not has_articles:
         engine.dispose()
@@ -253,7 +253,7 @@ def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     """Drivers put multi-line diagnostics into exceptions; a log line wants the first one."""
     origin = getattr(exc, "orig", None) or exc
     text = str(origin).strip() or type(origin).__name__
