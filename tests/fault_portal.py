@@ -479,10 +479,14 @@ class TcpProxy:
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
+    def _relay(self, chunk: bytes, sink: socket.socket) -> None:
+        """Forward what one side sent to the other (subclasses may hold it back)."""
+        sink.sendall(chunk)
+
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
-                sink.sendall(chunk)
+                self._relay(chunk, sink)
         except OSError:
             pass
         finally:

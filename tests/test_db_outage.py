@@ -13,7 +13,6 @@ must then fail within ``DATABASE_NETWORK_TIMEOUT`` instead of blocking the write
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -38,7 +37,7 @@ from demo_portal.server import start_server, stop_server
 from pipelines.store import read_spill, spill_path_for, write_spill
 from storage.database import DatabaseUnavailable, open_database, resolve_network_timeout
 from storage.repository import ArticleRepository
-from tests.conftest import rows, run_scrapy
+from tests.conftest import CrawlResult, rows, run_scrapy
 from tests.fault_portal import TcpProxy, start_scrapy, wait_until
 
 PASSWORD = "outage-Pw-7781"
@@ -83,21 +82,9 @@ class SilentProxy(TcpProxy):
         self.silent.clear()
         super().restore()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                if not self.silent.is_set():
-                    sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-            with self._lock:
-                self._sockets.discard(source)
-                self._sockets.discard(sink)
+    def _relay(self, chunk: bytes, sink: socket.socket) -> None:
+        if not self.silent.is_set():
+            sink.sendall(chunk)
 
 
 @pytest.fixture
@@ -112,6 +99,23 @@ def through(proxy: TcpProxy, postgres_url: str) -> str:
     """The database URL via the proxy, with a password that must never be printed."""
     url = make_url(postgres_url).set(port=proxy.port, password=PASSWORD)
     return url.render_as_string(hide_password=False)
+
+
+def recovery_crawl(base_url: str, proxy: TcpProxy, postgres_url: str, spill: Path) -> CrawlResult:
+    """The next run once the database is back: it writes what ``spill`` kept, then crawls."""
+    proxy.restore()
+    return run_scrapy(
+        "crawl",
+        "portal",
+        "-a",
+        "site=demo",
+        "-s",
+        "ALLOW_PRIVATE_NETWORKS=True",
+        "-s",
+        f"STORE_SPILL_PATH={spill}",
+        database_url=through(proxy, postgres_url),
+        env={"DEMO_PORTAL_URL": base_url},
+    )
 
 
 def start_outage_crawl(
@@ -247,19 +251,7 @@ def test_unsaved_articles_are_spilled_and_written_first_by_the_next_run(
     assert not stored_before & spilled_paths
     assert PASSWORD not in output
 
-    proxy.restore()
-    second = run_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        "-s",
-        f"STORE_SPILL_PATH={spill}",
-        database_url=through(proxy, postgres_url),
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+    second = recovery_crawl(base_url, proxy, postgres_url, spill)
     assert second.returncode == 0, second.output[-4000:]
     assert f"Writing {len(spilled)} articles an earlier run could not store" in second.output
     assert not spill.exists()

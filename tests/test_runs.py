@@ -35,8 +35,8 @@ from tests.test_db_outage import (
     SLOW_CRAWL,
     count_rows,
     proxy,  # noqa: F401 (fixture)
+    recovery_crawl,
     start_outage_crawl,
-    through,
 )
 from tests.test_db_outage import portal as outage_portal  # noqa: F401 (fixture)
 from tests.test_distributed import REDIS_URL, redis_prefix  # noqa: F401 (fixture)
@@ -259,19 +259,7 @@ def test_a_run_stopped_by_a_database_outage_is_recorded_by_the_next_run(
     [still_running] = crawl_runs(postgres_url)
     assert still_running["status"] == "running", "nothing could reach the database"
 
-    proxy.restore()
-    second = run_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        "-s",
-        f"STORE_SPILL_PATH={spill}",
-        database_url=through(proxy, postgres_url),
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+    second = recovery_crawl(base_url, proxy, postgres_url, spill)
     assert second.returncode == 0, second.output[-4000:]
     assert "Wrote 1 run records an earlier run could not store" in second.output
     assert not runs_spill.exists()
