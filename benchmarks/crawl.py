@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import pstats
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,10 +58,42 @@ class CrawlFigures:
     seconds: float
     rss_10_mb: float | None = None
     rss_100_mb: float | None = None
+    # CPU of the crawl subprocess and the processes it waited for (extraction workers), and
+    # of this process (the portal server's threads, the RSS sampler) while it ran.
+    crawler_cpu_seconds: float = 0.0
+    server_cpu_seconds: float = 0.0
+
+    def cpu_ms_per_page(self) -> tuple[float, float]:
+        """(crawler, server) CPU milliseconds per page, start-up included."""
+        pages = max(self.pages, 1)
+        return self.crawler_cpu_seconds * 1000 / pages, self.server_cpu_seconds * 1000 / pages
 
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
+
+
+class CpuMeter:
+    """CPU seconds used by this process's waited-for children (a crawl subprocess and, through
+    it, its extraction workers) and by this process itself, between start and stop."""
+
+    def __init__(self) -> None:
+        self.children = self.own = 0.0
+        self._start = (0.0, 0.0)
+
+    @staticmethod
+    def _read() -> tuple[float, float]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return children.ru_utime + children.ru_stime, own.ru_utime + own.ru_stime
+
+    def __enter__(self) -> CpuMeter:
+        self._start = self._read()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        children, own = self._read()
+        self.children, self.own = children - self._start[0], own - self._start[1]
 
 
 def rss_mb(pid: int) -> float | None:
@@ -167,7 +200,7 @@ def run_pipeline(
     server.request_counts.clear()
     log_path = workdir / ("profiled.log" if profile_to else "pipeline.log")
     started = time.monotonic()
-    with log_path.open("wb") as log:
+    with CpuMeter() as cpu, log_path.open("wb") as log:
         crawl = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
         )
@@ -186,7 +219,7 @@ def run_pipeline(
         raise SystemExit(f"pipeline crawl failed ({crawl.returncode}); see {log_path}")
     summary = log_path.read_text("utf-8")
     pages, crawl_seconds = _summary_pages(summary)
-    return CrawlFigures(pages, crawl_seconds or seconds, rss_10, rss_100)
+    return CrawlFigures(pages, crawl_seconds or seconds, rss_10, rss_100, cpu.children, cpu.own)
 
 
 def _summary_pages(summary: str) -> tuple[int, float]:
@@ -243,18 +276,44 @@ def bare_worker(urls_file: str) -> None:
 def run_bare(urls: list[str], workdir: Path) -> CrawlFigures:
     urls_file = workdir / "urls.txt"
     urls_file.write_text("\n".join(urls))
-    completed = subprocess.run(
-        [sys.executable, __file__, "--bare-worker", str(urls_file)],
-        cwd=workdir,  # not the project root: no scrapy.cfg, no project settings
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
+    with CpuMeter() as cpu:
+        completed = subprocess.run(
+            [sys.executable, __file__, "--bare-worker", str(urls_file)],
+            cwd=workdir,  # not the project root: no scrapy.cfg, no project settings
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
     if completed.returncode != 0:
         raise SystemExit(f"bare crawl failed:\n{completed.stderr[-3000:]}")
     figures = json.loads(completed.stdout.strip().splitlines()[-1])
-    return CrawlFigures(int(figures["pages"]), float(figures["seconds"]))
+    return CrawlFigures(
+        int(figures["pages"]),
+        float(figures["seconds"]),
+        crawler_cpu_seconds=cpu.children,
+        server_cpu_seconds=cpu.own,
+    )
+
+
+def print_cpu_budget(pipeline: CrawlFigures, bare: CrawlFigures) -> None:
+    """What the machine's cores allow: a crawl cannot go faster than its CPU per page lets
+    it, however well its work is spread over processes."""
+    crawler_ms, server_ms = pipeline.cpu_ms_per_page()
+    bare_ms, bare_server_ms = bare.cpu_ms_per_page()
+    cores = len(os.sched_getaffinity(0))
+    ceiling = cores * 1000 / (crawler_ms + server_ms)
+    needed = cores * 1000 / (0.7 * bare.pages_per_second) - server_ms
+    print(
+        f"CPU per page (start-up included): pipeline {crawler_ms:.2f} ms in the crawler and "
+        f"its workers + {server_ms:.2f} ms in the server; bare {bare_ms:.2f} + "
+        f"{bare_server_ms:.2f} ms"
+    )
+    print(
+        f"on {cores} cores, fully used, the pipeline's CPU allows at most {ceiling:.0f} pages/s "
+        f"= {ceiling / bare.pages_per_second:.2f} of bare; 0.70 would need the crawler at "
+        f"<= {needed:.2f} ms of CPU per page"
+    )
 
 
 # --- 5. extraction per page --------------------------------------------------------------------
@@ -385,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 ratio = pipeline.pages_per_second / bare.pages_per_second
                 print(f"ratio pipeline/bare: {ratio:.2f} (target >= 0.70)")
+                print_cpu_budget(pipeline, bare)
                 ratios.append(ratio)
                 pipeline_rates.append(pipeline.pages_per_second)
                 bare_rates.append(bare.pages_per_second)
