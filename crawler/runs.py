@@ -3,7 +3,8 @@ the site's earlier runs.
 
 The row is inserted as ``running`` when the spider opens, so its id can be stamped on every
 article the run stores first (``articles.first_run_id``: the store pipeline reads the stats
-value ``run/id``), and so a run killed without closing stays visible as ``running``. When the
+value ``run/id``), and so a run killed without closing stays visible: as ``running`` until the
+next run on the same host finds its process gone and marks it ``interrupted``. When the
 spider closes (after the pipelines have flushed), the row is completed from the run's stats:
 counts, drop reasons, errors, field coverage, finish reason, and the monitoring warnings.
 
@@ -30,7 +31,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.spiders import Spider
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
@@ -45,6 +46,12 @@ logger = logging.getLogger(__name__)
 STATUS_RUNNING = "running"
 STATUS_FINISHED = "finished"
 STATUS_FAILED = "failed"
+STATUS_INTERRUPTED = "interrupted"
+INTERRUPTED_REASON = "process_gone"
+INTERRUPTED_MESSAGE = (
+    "the crawler process ended without completing this record (killed, crashed, or its "
+    "machine stopped); a later run on the same host found it gone"
+)
 _DATETIME_COLUMNS = ("started_at", "finished_at")
 
 Record = dict[str, Any]
@@ -183,6 +190,63 @@ def write_spilled_records(engine: Engine, path: Path) -> int:
     return len(records)
 
 
+def _process_started_at(pid: int) -> datetime | None:
+    """When process ``pid`` started, from Linux's /proc; None where /proc cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot_line = next(
+            line for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")
+        )
+        # fields after the parenthesised command name start at field 3; starttime is field 22
+        ticks = int(stat.rpartition(")")[2].split()[19])
+        booted = int(boot_line.split()[1])
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+    return datetime.fromtimestamp(booted + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+
+
+def process_is_gone(pid: int, record_started_at: datetime) -> bool:
+    """Whether the process on this host that opened a run record at ``record_started_at``
+    has ended: no process has that id, or the one that has it started after the record was
+    opened (the id was reused). A process that exists and cannot be dated counts as alive."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # it exists, under another user
+    started = _process_started_at(pid)
+    # The record is opened after its process started, so a process started later is another
+    # one. (Boot time is whole seconds, rounded down: a computed start is never late.)
+    return started is not None and started > record_started_at
+
+
+def close_abandoned_runs(connection: Connection, host: str) -> list[int]:
+    """Mark ``interrupted`` the records still ``running`` whose process on this host is gone.
+
+    Only this host's records are checked: another machine's process cannot be seen from
+    here. Should one be marked while its process still runs (two machines sharing a host
+    name), that run's own completion overwrites the mark when it closes.
+    """
+    running = connection.execute(
+        select(CrawlRun.id, CrawlRun.pid, CrawlRun.started_at).where(
+            CrawlRun.status == STATUS_RUNNING, CrawlRun.host == host, CrawlRun.pid.is_not(None)
+        )
+    ).all()
+    gone = sorted(row.id for row in running if process_is_gone(row.pid, row.started_at))
+    if gone:
+        connection.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id.in_(gone), CrawlRun.status == STATUS_RUNNING)
+            .values(
+                status=STATUS_INTERRUPTED,
+                finish_reason=INTERRUPTED_REASON,
+                error_message=INTERRUPTED_MESSAGE,
+            )
+        )
+    return gone
+
+
 def previous_runs(engine: Engine, site: str, before_id: int | None, limit: int) -> list[RunFigures]:
     """The site's last ``limit`` runs that finished (not failed, not still running)."""
     query = (
@@ -252,6 +316,7 @@ class RunRecorder:
             "site": str(getattr(spider, "site_name", "") or "") or None,
             "arguments": spider_arguments(spider),
             "host": socket.gethostname(),
+            "pid": os.getpid(),
             "started_at": datetime.now(UTC),
             "status": STATUS_RUNNING,
         }
@@ -281,8 +346,16 @@ class RunRecorder:
                 self.spill_path,
             )
         with self.engine.begin() as connection:
-            result = connection.execute(insert(CrawlRun).values(**opening))
-            return _new_id(result)
+            interrupted = close_abandoned_runs(connection, opening["host"])
+            run_id = _new_id(connection.execute(insert(CrawlRun).values(**opening)))
+        if interrupted:
+            logger.warning(
+                "Marked %d earlier run record(s) of this host interrupted: their process "
+                "is gone (ids %s)",
+                len(interrupted),
+                ", ".join(map(str, interrupted)),
+            )
+        return run_id
 
     # -- closing ----------------------------------------------------------------------------
     async def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -135,9 +135,12 @@ class CrawlRun(Base):
     site: Mapped[str | None] = mapped_column(String(255))
     arguments: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     host: Mapped[str | None] = mapped_column(String(255))
+    # The crawler's process id on ``host``: a later run on that host marks the record
+    # ``interrupted`` once that process is gone without completing it.
+    pid: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(AwareDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
-    # running | finished | failed
+    # running | finished | failed | interrupted
     status: Mapped[str] = mapped_column(String(32))
     finish_reason: Mapped[str | None] = mapped_column(String(255))
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -2,7 +2,8 @@
 
 Real subprocesses against the demo portal into real SQLite and PostgreSQL: ``kill -9`` after
 some rows are stored, then an ordinary second run; and a JOBDIR crawl paused with SIGINT and
-resumed. The stored rows must equal those of an undisturbed crawl, once each, every row whole.
+resumed. The stored rows must equal those of an undisturbed crawl, once each, every row whole,
+and the killed run's record must end up ``interrupted``, not ``running`` for ever.
 """
 
 from __future__ import annotations
@@ -129,6 +130,14 @@ def test_kill_9_mid_crawl_then_rerun_stores_every_article_once(
     assert_whole_rows(final)
     # rows stored before the kill kept their ids: seen again, not stored again
     assert {row["id"] for row in partial} <= {row["id"] for row in final}
+    # the killed run's record does not stay "running": the second run found its process gone
+    records = rows(database_url, "SELECT pid, status, finish_reason FROM crawl_runs ORDER BY id")
+    assert [(record["status"], record["finish_reason"]) for record in records] == [
+        ("interrupted", "process_gone"),
+        ("finished", "finished"),
+    ]
+    assert records[0]["pid"] == killed.pid
+    assert "Marked 1 earlier run record(s) of this host interrupted" in second.output
 
 
 def test_jobdir_pause_and_resume_fetches_each_article_once(

@@ -4,10 +4,12 @@ stored them; runs that lose the database or Redis say so, and the next run picks
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +19,10 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import insert, select
 
 from crawler.runs import (
+    INTERRUPTED_REASON,
+    STATUS_INTERRUPTED,
+    close_abandoned_runs,
+    process_is_gone,
     read_spilled_records,
     run_spill_path,
     spider_arguments,
@@ -160,6 +166,77 @@ def test_spilled_run_records_complete_their_row_or_become_new_ones(
         ("b", "failed", "storage_failed"),
     ]
     assert records[0]["id"] == opened and records[1]["started_at"] == started
+
+
+def _reaped_pid() -> int:
+    """The id of a process that has ended and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_process_is_gone_tells_ended_and_reused_process_ids_from_live_ones() -> None:
+    now = datetime.now(UTC)
+    assert process_is_gone(_reaped_pid(), now - timedelta(minutes=1))
+    # this process is alive and was started before a record opened now
+    assert not process_is_gone(os.getpid(), now)
+    # a record opened a day ago by "this pid": this process started later, so the id was
+    # reused and the record's own process is gone
+    assert process_is_gone(os.getpid(), now - timedelta(days=1))
+
+
+def test_the_next_run_marks_this_hosts_records_of_ended_processes_interrupted(
+    database_url: str,
+) -> None:
+    host = socket.gethostname()
+    now = datetime.now(UTC)
+    dead = _reaped_pid()
+    opened = [
+        ("killed here", host, dead, now - timedelta(minutes=5)),
+        ("still running here", host, os.getpid(), now),
+        ("pid reused here", host, os.getpid(), now - timedelta(days=2)),
+        ("other machine", "another-host", dead, now - timedelta(minutes=5)),
+        ("before pids were kept", host, None, now - timedelta(days=30)),
+    ]
+    engine = open_database(database_url)
+    try:
+        with engine.begin() as connection:
+            for site, run_host, pid, started in opened:
+                connection.execute(
+                    insert(CrawlRun).values(
+                        spider="portal", site=site, host=run_host, pid=pid, started_at=started,
+                        status="running",
+                    )
+                )  # fmt: skip
+            connection.execute(
+                insert(CrawlRun).values(
+                    spider="portal", site="finished here", host=host, pid=dead,
+                    started_at=now - timedelta(hours=1), status="finished",
+                    finish_reason="finished",
+                )
+            )  # fmt: skip
+        with engine.begin() as connection:
+            marked = close_abandoned_runs(connection, host)
+        with engine.begin() as connection:
+            assert close_abandoned_runs(connection, host) == []  # nothing left to mark
+    finally:
+        engine.dispose()
+    records = {record["site"]: record for record in crawl_runs(database_url)}
+    assert sorted(marked) == sorted(
+        records[site]["id"] for site in ("killed here", "pid reused here")
+    )
+    assert {site: record["status"] for site, record in records.items()} == {
+        "killed here": STATUS_INTERRUPTED,
+        "still running here": "running",
+        "pid reused here": STATUS_INTERRUPTED,
+        "other machine": "running",
+        "before pids were kept": "running",
+        "finished here": "finished",
+    }
+    killed = records["killed here"]
+    assert killed["finish_reason"] == INTERRUPTED_REASON
+    assert "ended without completing this record" in killed["error_message"]
+    assert killed["finished_at"] is None  # when it died is not known
 
 
 def test_arguments_are_the_spiders_and_mask_credentials() -> None:
