@@ -79,7 +79,8 @@ def _node_text(node: Selector) -> str | None:
 def _without(node: Selector, exclude: tuple[str, ...]) -> str:
     """The node's HTML with the excluded descendants removed, leaving the shared tree intact."""
     if not exclude or isinstance(node.root, str):
-        return node.get()
+        whole: str = node.get()
+        return whole
     element = copy.deepcopy(node.root)
     pruned = Selector(root=element, type="html")
     drop_all_keeping_tails(
@@ -88,7 +89,8 @@ def _without(node: Selector, exclude: tuple[str, ...]) -> str:
         for unwanted in _select(pruned, expression)
         if not isinstance(unwanted.root, str)
     )
-    return etree.tostring(element, encoding="unicode", method="html")
+    pruned_html: str = etree.tostring(element, encoding="unicode", method="html")
+    return pruned_html
 
 
 # A site's source/author selector often picks a whole info line or adjacent spans run together

@@ -50,9 +50,9 @@ from scrapy.http import Request
 from scrapy.spiders import Spider
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
-from scrapy_redis import connection  # type: ignore[import-untyped]
-from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
-from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
+from scrapy_redis import connection
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 from twisted.internet.task import LoopingCall
 

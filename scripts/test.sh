@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 setup_venv requirements-dev.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # strict; what it checks is [tool.mypy] in pyproject.toml
 .venv/bin/python -m pytest "$@"

@@ -97,9 +97,13 @@ def next_listing_url(section_slug: str, page_url: str, tree: lxml_html.HtmlEleme
 
 
 def main_list_links(section_slug: str, tree: lxml_html.HtmlElement) -> list[str]:
-    if section_slug == "fintech":
-        return tree.xpath('//ul[@class="news-list"]//h3/a/@href')
-    return tree.xpath('//table[@class="newslist"]//td[@class="t"]/a/@href')
+    expression = (
+        '//ul[@class="news-list"]//h3/a/@href'
+        if section_slug == "fintech"
+        else '//table[@class="newslist"]//td[@class="t"]/a/@href'
+    )
+    links: list[str] = tree.xpath(expression)
+    return links
 
 
 # ---------------------------------------------------------------------------

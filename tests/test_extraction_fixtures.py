@@ -30,7 +30,8 @@ FIELDS = (
 
 
 def _expected(page: Path) -> dict[str, Any]:
-    return json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    answer: dict[str, Any] = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    return answer
 
 
 @pytest.fixture(scope="module", params=PAGES, ids=[page.stem for page in PAGES])

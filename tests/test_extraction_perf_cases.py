@@ -36,7 +36,8 @@ def _drop_one_at_a_time(element: etree._Element) -> None:
 
 
 def _serialize(root: etree._Element) -> str:
-    return etree.tostring(root, encoding="unicode", method="html")
+    html: str = etree.tostring(root, encoding="unicode", method="html")
+    return html
 
 
 @pytest.mark.timeout(20)

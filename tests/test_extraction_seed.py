@@ -30,7 +30,8 @@ def _require_corpus() -> None:
 @pytest.fixture(scope="module")
 def expected() -> dict[str, Any]:
     _require_corpus()
-    return json.loads((SEED_DIR / "expected.json").read_text(encoding="utf-8"))
+    answer: dict[str, Any] = json.loads((SEED_DIR / "expected.json").read_text(encoding="utf-8"))
+    return answer
 
 
 @pytest.mark.parametrize("filename", ["article-utf8.html", "article-gbk.html"])
@@ -49,6 +50,7 @@ def test_seed_page_fields_are_exact(filename: str, expected: dict[str, Any]) -> 
     assert article.body == expected["body"]
     assert article.body_html is not None
     assert expected["body"].split("\n")[0][:20] in article.body_html
+    assert article.body is not None
     for banned in expected["body_must_not_contain"]:
         assert banned not in article.body
         assert banned not in (article.body_html or "")

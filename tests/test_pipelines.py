@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
@@ -14,7 +15,7 @@ from settings import base
 BODY = "随着大数据、人工智能、云计算、区块链等在内的新兴技术不断发展，科技给整个金融行业带来了更多的可能性。"
 
 
-def crawler():  # type: ignore[no-untyped-def]
+def crawler() -> Crawler:
     created = get_crawler(
         settings_dict={"MIN_BODY_CHARS": 40, "TRACKING_PARAMETERS": base.TRACKING_PARAMETERS}
     )

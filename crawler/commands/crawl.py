@@ -39,7 +39,7 @@ class Command(ScrapyCrawlCommand):
         startup_errors: list[BaseException] = []
 
         def record_failure(failure: Failure) -> None:
-            startup_errors.append(failure.value)
+            startup_errors.append(failure.value or Exception(failure.getErrorMessage()))
 
         def record_task(finished: asyncio.Task[None]) -> None:
             if not finished.cancelled() and finished.exception() is not None:

@@ -295,7 +295,7 @@ class Command(ScrapyCommand):
             return
 
         def record_failure(failure: Failure) -> None:
-            run.startup_errors.append(failure.value)
+            run.startup_errors.append(failure.value or Exception(failure.getErrorMessage()))
             then()
 
         def record_task(finished: asyncio.Task[None]) -> None:

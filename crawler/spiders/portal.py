@@ -203,7 +203,7 @@ class PortalSpider(scrapy.Spider):
 
     def page_failed(self, failure: Failure) -> None:
         """Count and log a listing or article page that could not be fetched."""
-        if failure.check(RefusedRequest) or _forbidden_by_robots_txt(failure):
+        if isinstance(failure.value, RefusedRequest) or _forbidden_by_robots_txt(failure):
             return  # not a failure: counted as skipped by the SSRF guard or RobotsTxtMiddleware
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
@@ -213,7 +213,9 @@ class PortalSpider(scrapy.Spider):
 
 def _forbidden_by_robots_txt(failure: Failure) -> bool:
     # RobotsTxtMiddleware raises a plain IgnoreRequest with this fixed message.
-    return bool(failure.check(IgnoreRequest)) and str(failure.value) == "Forbidden by robots.txt"
+    return (
+        isinstance(failure.value, IgnoreRequest) and str(failure.value) == "Forbidden by robots.txt"
+    )
 
 
 def _type(response: Response) -> str:
