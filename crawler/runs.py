@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,9 @@ INTERRUPTED_MESSAGE = (
     "the crawler process ended without completing this record (killed, crashed, or its "
     "machine stopped); a later run on the same host found it gone"
 )
+# How much later than a record's opening its pid's process must have started to count as
+# another process that reused the id (see process_is_gone).
+PID_REUSE_MARGIN = timedelta(minutes=10)
 _DATETIME_COLUMNS = ("started_at", "finished_at")
 
 Record = dict[str, Any]
@@ -217,8 +220,9 @@ def process_is_gone(pid: int, record_started_at: datetime) -> bool:
         pass  # it exists, under another user
     started = _process_started_at(pid)
     # The record is opened after its process started, so a process started later is another
-    # one. (Boot time is whole seconds, rounded down: a computed start is never late.)
-    return started is not None and started > record_started_at
+    # one. The computed start is boot time plus clock ticks, which a wall clock adjusted since
+    # boot can put minutes off: only a start well after the record counts.
+    return started is not None and started > record_started_at + PID_REUSE_MARGIN
 
 
 def close_abandoned_runs(connection: Connection, host: str) -> list[int]:
