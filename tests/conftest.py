@@ -126,6 +126,23 @@ def run_scrapy(
     return CrawlResult(completed.returncode, completed.stdout, completed.stderr)
 
 
+def crawl_portal(base_url: str, database_url: str, *arguments: str) -> CrawlResult:
+    """``scrapy crawl portal`` with ``arguments`` (``-a site=demo``, ``-s …``) into
+    ``database_url``, against a portal served at ``base_url`` on loopback: the demo site's
+    URL comes from ``DEMO_PORTAL_URL``, and the SSRF guard is told to allow it."""
+    return run_scrapy(
+        "crawl",
+        "portal",
+        *arguments,
+        "-s",
+        "ALLOW_PRIVATE_NETWORKS=True",
+        "-s",
+        "LOG_LEVEL=INFO",
+        database_url=database_url,
+        env={"DEMO_PORTAL_URL": base_url},
+    )
+
+
 def rows(url: str, query: str = "SELECT * FROM articles ORDER BY id") -> list[dict[str, Any]]:
     """Stored rows read back through the ORM types (timezone-aware datetimes, JSON lists)."""
     from sqlalchemy import select

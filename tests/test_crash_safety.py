@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from demo_portal.content import Portal, build_portal
 from demo_portal.server import DemoPortalServer, start_server, stop_server
 from pipelines.normalize import content_hash
-from tests.conftest import rows, run_scrapy
+from tests.conftest import CrawlResult, crawl_portal, rows
 from tests.fault_portal import start_scrapy, wait_until
 
 SLOW_CRAWL = (
@@ -58,18 +58,8 @@ def reference(
     return sorted(row["canonical_url"] for row in rows(database_url))
 
 
-def crawl_to_end(base_url: str, database_url: str, *settings: str) -> Any:
-    return run_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        *settings,
-        database_url=database_url,
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+def crawl_to_end(base_url: str, database_url: str, *settings: str) -> CrawlResult:
+    return crawl_portal(base_url, database_url, "-a", "site=demo", *settings)
 
 
 def count_rows(database_url: str) -> int:

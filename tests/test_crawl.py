@@ -14,7 +14,7 @@ import pytest
 
 from demo_portal.content import SEED_CLOUD_PATH, SEED_FINTECH_PATH, Portal, build_portal
 from demo_portal.server import start_server, stop_server
-from tests.conftest import CrawlResult, rows, run_scrapy
+from tests.conftest import crawl_portal, rows
 
 SEED_EXPECTED = json.loads(
     (Path(__file__).resolve().parent.parent / "demo_portal" / "seed" / "expected.json").read_text(
@@ -29,20 +29,6 @@ def portal() -> Iterator[tuple[str, Portal]]:
     server, base_url = start_server(portal=demo)
     yield base_url, demo
     stop_server(server)
-
-
-def crawl(base_url: str, database_url: str, *arguments: str) -> CrawlResult:
-    return run_scrapy(
-        "crawl",
-        "portal",
-        *arguments,
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        "-s",
-        "LOG_LEVEL=INFO",
-        database_url=database_url,
-        env={"DEMO_PORTAL_URL": base_url},
-    )
 
 
 def by_path(stored: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -64,7 +50,7 @@ def test_demo_site_crawl_stores_every_article(
     portal: tuple[str, Portal], database_url: str
 ) -> None:
     base_url, demo = portal
-    result = crawl(base_url, database_url, "-a", "site=demo")
+    result = crawl_portal(base_url, database_url, "-a", "site=demo")
     assert result.returncode == 0, result.output[-3000:]
     assert "Run summary: spider portal, site demo" in result.stderr
     stored = by_path(rows(database_url))
@@ -82,10 +68,10 @@ def test_demo_site_crawl_stores_every_article(
 
 def test_second_crawl_adds_zero_rows(portal: tuple[str, Portal], sqlite_url: str) -> None:
     base_url, _ = portal
-    first = crawl(base_url, sqlite_url, "-a", "site=demo")
+    first = crawl_portal(base_url, sqlite_url, "-a", "site=demo")
     assert first.returncode == 0, first.output[-3000:]
     before = rows(sqlite_url)
-    second = crawl(base_url, sqlite_url, "-a", "site=demo")
+    second = crawl_portal(base_url, sqlite_url, "-a", "site=demo")
     assert second.returncode == 0, second.output[-3000:]
     after = rows(sqlite_url)
     assert len(after) == len(before)
@@ -101,7 +87,7 @@ def test_seed_article_stored_exactly(
     """From the UTF-8 page and from the GBK page behind a lying charset header alike."""
     base_url, _ = portal
     section = "/fintech/index.html" if seed_path == SEED_FINTECH_PATH else "/cloud/index.shtml"
-    result = crawl(base_url, sqlite_url, "-a", f"start_url={base_url}{section}")
+    result = crawl_portal(base_url, sqlite_url, "-a", f"start_url={base_url}{section}")
     assert result.returncode == 0, result.output[-3000:]
     row = by_path(rows(sqlite_url))[seed_path]
     for name in ("title", "source", "author", "summary", "category", "body"):
@@ -117,7 +103,7 @@ def test_start_url_crawl_follows_pagination_and_max_pages(
 ) -> None:
     base_url, demo = portal
     section = demo.section("cloud")
-    result = crawl(
+    result = crawl_portal(
         base_url,
         sqlite_url,
         "-a",

@@ -37,7 +37,7 @@ from demo_portal.server import start_server, stop_server
 from pipelines.store import read_spill, spill_path_for, write_spill
 from storage.database import DatabaseUnavailable, open_database, resolve_network_timeout
 from storage.repository import ArticleRepository
-from tests.conftest import CrawlResult, rows, run_scrapy
+from tests.conftest import CrawlResult, crawl_portal, rows, run_scrapy
 from tests.fault_portal import TcpProxy, start_scrapy, wait_until
 
 PASSWORD = "outage-Pw-7781"
@@ -152,16 +152,7 @@ def reference(portal: tuple[str, Portal], tmp_path_factory: pytest.TempPathFacto
     (this keeps the test about storage, whatever the extractor makes of single pages)."""
     base_url, demo = portal
     database_url = f"sqlite:///{tmp_path_factory.mktemp('reference') / 'articles.sqlite3'}"
-    result = run_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        database_url=database_url,
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+    result = crawl_portal(base_url, database_url, "-a", "site=demo")
     assert result.returncode == 0, result.output[-3000:]
     paths = sorted(row["canonical_url"] for row in rows(database_url))
     assert len(paths) >= len(demo.articles) - 2

@@ -33,8 +33,8 @@ from crawler.incremental import (
 from crawler.sites import Site
 from demo_portal.content import SEED_CLOUD_PATH, Page, build_portal
 from demo_portal.server import DemoPortalServer, start_server, stop_server
-from tests.conftest import CrawlResult, rows
-from tests.test_crawl import by_path, crawl
+from tests.conftest import CrawlResult, crawl_portal, rows
+from tests.test_crawl import by_path
 
 DEMO = build_portal(articles_per_section=12, page_size=5)
 FINTECH = DEMO.section("fintech")
@@ -57,7 +57,7 @@ def demo_crawl(server: DemoPortalServer, base_url: str, database_url: str, *args
     """Crawl the demo site; the number of requests it made (the counters start from zero)."""
     server.request_counts.clear()
     server.not_modified_counts.clear()
-    result = crawl(base_url, database_url, "-a", "site=demo", *args)
+    result = crawl_portal(base_url, database_url, "-a", "site=demo", *args)
     assert result.returncode == 0, result.output[-3000:]
     return sum(server.request_counts.values())
 
@@ -115,7 +115,7 @@ def test_not_modified_listing_is_counted_not_parsed_and_no_failure(
     server, base_url = portal
     demo_crawl(server, base_url, sqlite_url)
     server.request_counts.clear()
-    second = crawl(base_url, sqlite_url, "-a", "site=demo", "-s", "STATS_DUMP=True")
+    second = crawl_portal(base_url, sqlite_url, "-a", "site=demo", "-s", "STATS_DUMP=True")
     assert second.returncode == 0, second.output[-3000:]
     assert "'pages/listing_not_modified': 2" in second.stderr
     assert "'pages/listing'" not in second.stderr  # no listing page was parsed
@@ -189,7 +189,7 @@ def test_a_run_that_did_not_finish_saves_no_validators(
     portal: tuple[DemoPortalServer, str], sqlite_url: str
 ) -> None:
     server, base_url = portal
-    stopped = crawl(base_url, sqlite_url, "-a", "site=demo", "-s", "CLOSESPIDER_ITEMCOUNT=3")
+    stopped = crawl_portal(base_url, sqlite_url, "-a", "site=demo", "-s", "CLOSESPIDER_ITEMCOUNT=3")
     assert "finish reason closespider_itemcount" in stopped.stderr, stopped.output[-3000:]
     assert "Listing validators not saved" in stopped.stderr
     partial = by_path(rows(sqlite_url))
@@ -283,8 +283,8 @@ def test_bad_arguments_and_settings_stop_the_run_with_one_line(
 ) -> None:
     _, base_url = portal
     results: list[CrawlResult] = [
-        crawl(base_url, sqlite_url, "-a", "site=demo", "-a", "full=maybe"),
-        crawl(base_url, sqlite_url, "-a", "site=demo", "-s", "RECHECK_WINDOW_HOURS=-1"),
+        crawl_portal(base_url, sqlite_url, "-a", "site=demo", "-a", "full=maybe"),
+        crawl_portal(base_url, sqlite_url, "-a", "site=demo", "-s", "RECHECK_WINDOW_HOURS=-1"),
     ]
     assert results[0].returncode == 1
     assert "error: full 'maybe' is not a yes/no value" in results[0].stderr

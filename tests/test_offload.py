@@ -24,7 +24,7 @@ from crawler.offload import (
 from crawler.sites import Site
 from demo_portal.content import SEED_CLOUD_PATH, Portal, build_portal
 from demo_portal.server import start_server, stop_server
-from tests.conftest import rows, run_scrapy
+from tests.conftest import crawl_portal, rows
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "demo_portal" / "seed"
 URL = "http://127.0.0.1:8765/cloud/2019-01/16/content_152488.shtml"
@@ -104,18 +104,7 @@ def test_crawl_with_an_extraction_pool_stores_every_article(
     portal: tuple[str, Portal], sqlite_url: str
 ) -> None:
     base_url, demo = portal
-    result = run_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        "-s",
-        "EXTRACTION_PROCESSES=2",
-        database_url=sqlite_url,
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+    result = crawl_portal(base_url, sqlite_url, "-a", "site=demo", "-s", "EXTRACTION_PROCESSES=2")
 
     assert result.returncode == 0, result.output[-3000:]
     assert "Extracting articles in 2 worker processes" in result.stderr

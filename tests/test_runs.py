@@ -35,7 +35,7 @@ from demo_portal.content import Portal, build_portal
 from demo_portal.server import DemoPortalServer, start_server, stop_server
 from storage.database import open_database
 from storage.models import CrawlRun
-from tests.conftest import rows, run_scrapy
+from tests.conftest import crawl_portal, rows, run_scrapy
 from tests.fault_portal import FaultPortal, Route, TcpProxy, article_html, start_scrapy, wait_until
 from tests.test_db_outage import (
     SLOW_CRAWL,
@@ -71,17 +71,7 @@ def small_portal() -> Iterator[tuple[str, Portal]]:
 
 
 def crawl_demo(base_url: str, database_url: str, *extra: str) -> str:
-    result = run_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        *extra,
-        database_url=database_url,
-        env={"DEMO_PORTAL_URL": base_url},
-    )
+    result = crawl_portal(base_url, database_url, "-a", "site=demo", *extra)
     assert result.returncode == 0, result.output[-3000:]
     return result.output
 
