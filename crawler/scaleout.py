@@ -57,7 +57,7 @@ from twisted.internet import task
 from twisted.internet.task import LoopingCall
 
 from settings.base import PROJECT_ROOT
-from storage.database import redact_url
+from storage.database import first_line, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ class SharedFrontierScheduler(Scheduler):  # type: ignore[misc]
         """Say once, clearly, that the shared frontier is gone, and close the spider."""
         if self.lost is not None:
             return
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        reason = first_line(error)
         self.lost = f"Redis {redis_url(self.crawler.settings)} unavailable while {action}: {reason}"
         logger.error(
             "%s; stopping this worker (%s). Requests still queued stay in Redis; requests "

@@ -37,6 +37,7 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from storage.database import (
+    first_line,
     open_database,
     redact_url,
     resolve_database_url,
@@ -268,16 +269,16 @@ class StorePipeline:
 
     def _write_failed(self, failure: Failure, batch: list[Row]) -> None:
         self.pending[:0] = batch  # keep the order; nothing is lost
-        self._record_failure(len(batch), failure.value)
+        self._record_failure(len(batch), failure.value or Exception(failure.getErrorMessage()))
 
-    def _record_failure(self, batch_size: int, error: BaseException | None) -> None:
+    def _record_failure(self, batch_size: int, error: BaseException) -> None:
         now = time.monotonic()
         if self.failing_since is None:
             self.failing_since = now
         self.consecutive_failures += 1
         outage = now - self.failing_since
         self.crawler.stats.inc_value("storage/write_errors")
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        message = first_line(error, unwrap=False)
         logger.error(
             "Could not write %d articles to %s (attempt %d, failing for %.1f s of %.0f s "
             "allowed; %d articles waiting): %s",

@@ -253,8 +253,12 @@ def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def first_line(exc: BaseException) -> str:
-    """Drivers put multi-line diagnostics into exceptions; a log line wants the first one."""
-    origin = getattr(exc, "orig", None) or exc
+def first_line(exc: BaseException, *, unwrap: bool = True) -> str:
+    """Drivers put multi-line diagnostics into exceptions; a log line wants the first one.
+
+    With ``unwrap``, the message of the driver's exception that SQLAlchemy wrapped; without,
+    SQLAlchemy's own, which names the driver's exception class first.
+    """
+    origin = (getattr(exc, "orig", None) or exc) if unwrap else exc
     text = str(origin).strip() or type(origin).__name__
     return text.splitlines()[0]
