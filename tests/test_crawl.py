@@ -66,6 +66,28 @@ def test_demo_site_crawl_stores_every_article(
         assert row["body_html"] and "<script" not in row["body_html"]
 
 
+def test_feed_exports_work_beside_the_database(
+    portal: tuple[str, Portal], sqlite_url: str, tmp_path: Path
+) -> None:
+    """Scrapy's ``-o``/``FEEDS`` still work: every item the pipelines pass is also written
+    to the feed, with the same identity and content as its row."""
+    base_url, _ = portal
+    feed = tmp_path / "articles.jsonl"
+    result = crawl_portal(base_url, sqlite_url, "-a", "site=demo", "-o", str(feed))
+    assert result.returncode == 0, result.output[-3000:]
+    exported = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
+    stored = {row["canonical_url"]: row for row in rows(sqlite_url)}
+    assert sorted(item["canonical_url"] for item in exported) == sorted(stored)
+    for item in exported:
+        row = stored[item["canonical_url"]]
+        assert (item["title"], item["body"], item["content_hash"]) == (
+            row["title"],
+            row["body"],
+            row["content_hash"],
+        )
+        assert datetime.fromisoformat(item["published_at"]) == row["published_at"]
+
+
 def test_second_crawl_adds_zero_rows(portal: tuple[str, Portal], sqlite_url: str) -> None:
     base_url, _ = portal
     first = crawl_portal(base_url, sqlite_url, "-a", "site=demo")
