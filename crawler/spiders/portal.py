@@ -119,7 +119,9 @@ class PortalSpider(scrapy.Spider):
                 meta={LISTING_META: True, LISTING_CHAIN_META: chain},
             )
 
-    async def parse_listing(self, response: Response, page_number: int) -> AsyncIterator[Request]:
+    async def parse_listing(
+        self, response: Response, page_number: int = 1
+    ) -> AsyncIterator[Request]:
         stats = self.crawler.stats
         chain = int(response.meta.get(LISTING_CHAIN_META, 0))
         if response.status == HTTP_NOT_MODIFIED:
