@@ -35,14 +35,17 @@ from demo_portal.content import Portal, build_portal
 from demo_portal.server import DemoPortalServer, start_server, stop_server
 from storage.database import open_database
 from storage.models import CrawlRun
-from tests.conftest import crawl_portal, rows, run_scrapy
+from tests.conftest import PROJECT_ROOT, crawl_portal, rows, run_scrapy
 from tests.fault_portal import FaultPortal, Route, TcpProxy, article_html, start_scrapy, wait_until
 from tests.test_db_outage import (
+    PASSWORD,
     SLOW_CRAWL,
+    SilentProxy,
     count_rows,
     proxy,  # noqa: F401 (fixture)
     recovery_crawl,
     start_outage_crawl,
+    through,
 )
 from tests.test_db_outage import portal as outage_portal  # noqa: F401 (fixture)
 from tests.test_distributed import REDIS_URL, redis_prefix  # noqa: F401 (fixture)
@@ -227,6 +230,86 @@ def test_the_next_run_marks_this_hosts_records_of_ended_processes_interrupted(
     assert killed["finish_reason"] == INTERRUPTED_REASON
     assert "ended without completing this record" in killed["error_message"]
     assert killed["finished_at"] is None  # when it died is not known
+
+
+# Drives RunRecorder's two signal handlers in a reactor of its own (a process can run only
+# one), pausing between them until the test creates the file named by argv[3].
+RECORDER_SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from scrapy.utils.test import get_crawler
+from crawler.runs import RunRecorder
+from crawler.spiders.portal import PortalSpider
+
+database_url, spill, go_on = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+
+async def one_run():
+    crawler = get_crawler(PortalSpider, {"DATABASE_URL": database_url, "STORE_SPILL_PATH": spill})
+    spider = PortalSpider.from_crawler(crawler, site="demo")
+    recorder = RunRecorder(crawler)
+    await recorder.spider_opened(spider)
+    print("opened, run id", recorder.run_id, flush=True)
+    while not go_on.exists():
+        await asyncio.sleep(0.05)
+    crawler.stats.set_value("response_received_count", 7)
+    crawler.stats.set_value("articles/stored", 5)
+    await recorder.spider_closed(spider, "finished")
+    print("closed, run id", recorder.run_id, flush=True)
+
+def start():
+    done = Deferred.fromFuture(asyncio.ensure_future(one_run()))
+    done.addErrback(lambda failure: print(failure.getTraceback(), flush=True))
+    done.addBoth(lambda _: reactor.stop())
+
+reactor.callWhenRunning(start)
+reactor.run()
+"""
+
+
+def test_a_run_record_that_cannot_be_opened_at_start_is_written_at_the_end(
+    proxy: SilentProxy,  # noqa: F811 (fixture)
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    """Under Scrapyd or crawlall (no preflight of their own), a database away at spider open
+    does not stop the crawl: it goes on without a run id and the whole record is inserted
+    when the spider closes."""
+    go_on = tmp_path / "go-on"
+    proxy.cut()
+    recorder = subprocess.Popen(
+        [sys.executable, "-c", RECORDER_SCRIPT, through(proxy, postgres_url),
+         str(tmp_path / "unsaved-{database}.jsonl"), str(go_on)],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert recorder.stdout is not None
+        lines: list[str] = []
+        while not any(line.startswith("opened") for line in lines):
+            line = recorder.stdout.readline()
+            assert line, "".join(lines)[-3000:]
+            lines.append(line)
+        assert "opened, run id None\n" in lines
+        proxy.restore()
+        go_on.touch()
+        rest, _ = recorder.communicate(timeout=60)
+    finally:
+        if recorder.poll() is None:
+            recorder.kill()
+    output = "".join(lines) + rest
+    assert recorder.returncode == 0, output[-3000:]
+    assert "Could not open this run's record in postgresql+psycopg://" in output
+    assert "crawling without a run id" in output
+    assert PASSWORD not in output
+    records = crawl_runs(postgres_url)
+    assert [(r["site"], r["status"], r["pages_fetched"], r["articles_new"]) for r in records] == [
+        ("demo", "finished", 7, 5)
+    ]
+    assert f"closed, run id {records[0]['id']}" in output
+    assert records[0]["pid"] == recorder.pid and records[0]["started_at"] is not None
 
 
 def test_arguments_are_the_spiders_and_mask_credentials() -> None:
