@@ -59,6 +59,21 @@ def test_fetch_prints_the_page_and_writes_nothing(
     assert not path.exists(), "fetch opened the database"
 
 
+def test_view_writes_nothing(portal: tuple[str, Portal], tmp_path: Path) -> None:
+    base_url, demo = portal
+    path, database_url = database_in(tmp_path)
+    opened = tmp_path / "opened.txt"
+    # webbrowser runs $BROWSER with the page's file URL: record it instead of opening anything
+    browser = f"sh -c 'echo \"$0\" > {opened}' %s"
+    result = run_scrapy(
+        "view", "--nolog", *LOOK, base_url + demo.articles[0].url_path,
+        database_url=database_url, env={"BROWSER": browser},
+    )  # fmt: skip
+    assert result.returncode == 0, result.output[-3000:]
+    assert opened.read_text().startswith("file://"), result.output[-3000:]
+    assert not path.exists(), "view opened the database"
+
+
 def test_shell_evaluates_on_the_page_and_writes_nothing(
     portal: tuple[str, Portal], tmp_path: Path
 ) -> None:
