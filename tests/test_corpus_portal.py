@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests import corpus_portal
-from tests.conftest import CORPUS, rows, run_scrapy, unavailable
+from tests.conftest import CORPUS, crawl_portal, rows, unavailable
 
 # Just under what the crawler reaches today; a regression below it fails CI.
 MIN_STORED_WITH_TITLE_DATE_BODY = 0.95
@@ -24,15 +24,7 @@ def test_real_pages_portal(sqlite_url: str) -> None:
     pages, articles = corpus_portal.build_pages(CORPUS / "cwced_zh")
     server, base_url = corpus_portal.start(pages)
     try:
-        result = run_scrapy(
-            "crawl",
-            "portal",
-            "-a",
-            f"start_url={base_url}/news/index.html",
-            "-s",
-            "ALLOW_PRIVATE_NETWORKS=True",
-            database_url=sqlite_url,
-        )
+        result = crawl_portal(base_url, sqlite_url, "-a", f"start_url={base_url}/news/index.html")
     finally:
         server.shutdown()
     assert result.returncode == 0, result.output[-3000:]

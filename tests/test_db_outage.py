@@ -37,7 +37,7 @@ from demo_portal.server import start_server, stop_server
 from pipelines.store import read_spill, spill_path_for, write_spill
 from storage.database import DatabaseUnavailable, open_database, resolve_network_timeout
 from storage.repository import ArticleRepository
-from tests.conftest import CrawlResult, crawl_portal, rows, run_scrapy
+from tests.conftest import CrawlResult, crawl_portal, rows
 from tests.fault_portal import TcpProxy, start_scrapy, wait_until
 
 PASSWORD = "outage-Pw-7781"
@@ -104,17 +104,8 @@ def through(proxy: TcpProxy, postgres_url: str) -> str:
 def recovery_crawl(base_url: str, proxy: TcpProxy, postgres_url: str, spill: Path) -> CrawlResult:
     """The next run once the database is back: it writes what ``spill`` kept, then crawls."""
     proxy.restore()
-    return run_scrapy(
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        "-s",
-        f"STORE_SPILL_PATH={spill}",
-        database_url=through(proxy, postgres_url),
-        env={"DEMO_PORTAL_URL": base_url},
+    return crawl_portal(
+        base_url, through(proxy, postgres_url), "-a", "site=demo", "-s", f"STORE_SPILL_PATH={spill}"
     )
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import CrawlResult, rows, run_scrapy
+from tests.conftest import CrawlResult, crawl_portal, rows
 from tests.fault_portal import FaultPortal, article_paragraphs, crawl_stats
 
 # Short enough that the stalled page fails fast, long enough for the 10 MB page on a slow box.
@@ -33,18 +33,15 @@ def fault_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'articles.sqlite3'}"
     portal = FaultPortal.with_faults().start()
     try:
-        result = run_scrapy(
-            "crawl",
-            "portal",
+        result = crawl_portal(
+            portal.base_url,
+            database_url,
             "-a",
             f"start_url={portal.base_url}/list.html",
-            "-s",
-            "ALLOW_PRIVATE_NETWORKS=True",
             "-s",
             f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}",
             "-s",
             "STATS_DUMP=True",
-            database_url=database_url,
         )
         portal.wait_idle()
         stored = {urlsplit(row["url"]).path: row for row in rows(database_url)}

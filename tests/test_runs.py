@@ -345,21 +345,17 @@ def test_a_site_whose_date_extraction_breaks_gets_a_warning_and_exit_status_3(
     portal.start()
     try:
         arguments = (
-            "crawl",
-            "portal",
             "-a",
             f"start_url={portal.base_url}/list.html",
             "-s",
-            "ALLOW_PRIVATE_NETWORKS=True",
-            "-s",
             "MONITOR_FAIL_ON_WARNING=True",
         )
-        first = run_scrapy(*arguments, database_url=sqlite_url)
+        first = crawl_portal(portal.base_url, sqlite_url, *arguments)
         assert first.returncode == 0, first.output[-3000:]
         publish("b", "")  # the portal's new layout: our date extraction finds nothing
-        second = run_scrapy(*arguments, database_url=sqlite_url)
+        second = crawl_portal(portal.base_url, sqlite_url, *arguments)
         portal.add_listing([])  # the listing's markup changed: no article list we recognise
-        third = run_scrapy(*arguments, database_url=sqlite_url)
+        third = crawl_portal(portal.base_url, sqlite_url, *arguments)
     finally:
         portal.stop()
     assert second.returncode == 3, second.output[-3000:]
