@@ -20,7 +20,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -162,6 +162,21 @@ def count_rows(postgres_url: str) -> int:
         return 0
 
 
+def break_mid_crawl(
+    crawl: subprocess.Popen[bytes], database_url: str, log_path: Path, break_it: Callable[[], None]
+) -> str:
+    """Once ``crawl`` has stored 10 rows, ``break_it()`` (cut a proxy, …); the crawl must then
+    end by itself with exit status 1. Its log."""
+    try:
+        assert wait_until(lambda: count_rows(database_url) >= 10, timeout=60)
+        break_it()
+        assert crawl.wait(timeout=120) == 1, log_path.read_text("utf-8")[-4000:]
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    return log_path.read_text("utf-8")
+
+
 def test_articles_wait_for_the_database_and_are_written_when_it_returns(
     portal: tuple[str, Portal],
     proxy: TcpProxy,
@@ -215,14 +230,7 @@ def test_unsaved_articles_are_spilled_and_written_first_by_the_next_run(
     spill = tmp_path / "spill.jsonl"
     log_path = tmp_path / "first.log"
     first = start_outage_crawl(base_url, proxy, postgres_url, spill, log_path)
-    try:
-        assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)
-        proxy.cut()
-        assert first.wait(timeout=120) == 1, log_path.read_text("utf-8")[-4000:]
-    finally:
-        if first.poll() is None:
-            first.kill()
-    output = log_path.read_text("utf-8")
+    output = break_mid_crawl(first, postgres_url, log_path, proxy.cut)
     assert "Giving up on postgresql+psycopg://postgres:***@" in output
     assert "result          FAILED: finish reason storage_failed;" in output
     spilled = [json.loads(line) for line in spill.read_text("utf-8").splitlines()]
@@ -361,14 +369,7 @@ def test_a_database_gone_silent_mid_crawl_is_an_outage_not_a_hang(
         # the environment variable reaches every engine of the run (store and run records)
         env={"DATABASE_NETWORK_TIMEOUT": "1"},
     )
-    try:
-        assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)
-        proxy.go_silent()
-        assert crawl.wait(timeout=120) == 1, log_path.read_text("utf-8")[-4000:]
-    finally:
-        if crawl.poll() is None:
-            crawl.kill()
-    output = log_path.read_text("utf-8")
+    output = break_mid_crawl(crawl, postgres_url, log_path, proxy.go_silent)
     assert re.search(r"Could not write .*: .*(" + BATCH_ERRORS["postgres"] + ")", output)
     assert "Giving up on postgresql+psycopg://postgres:***@" in output
     spilled = read_spill(spill)

@@ -36,12 +36,12 @@ from demo_portal.server import DemoPortalServer, start_server, stop_server
 from storage.database import open_database
 from storage.models import CrawlRun
 from tests.conftest import PROJECT_ROOT, crawl_portal, rows, run_scrapy
-from tests.fault_portal import FaultPortal, Route, TcpProxy, article_html, start_scrapy, wait_until
+from tests.fault_portal import FaultPortal, Route, TcpProxy, article_html, start_scrapy
 from tests.test_db_outage import (
     PASSWORD,
     SLOW_CRAWL,
     SilentProxy,
-    count_rows,
+    break_mid_crawl,
     proxy,  # noqa: F401 (fixture)
     recovery_crawl,
     start_outage_crawl,
@@ -387,16 +387,15 @@ def test_a_run_stopped_by_a_database_outage_is_recorded_by_the_next_run(
     spill = tmp_path / "spill.jsonl"
     log_path = tmp_path / "first.log"
     first = start_outage_crawl(base_url, proxy, postgres_url, spill, log_path)
-    try:
-        assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)
-        [running] = crawl_runs(postgres_url)
-        assert running["status"] == "running" and running["finished_at"] is None
+    before_the_cut: list[dict[str, Any]] = []
+
+    def record_then_cut() -> None:
+        before_the_cut.extend(crawl_runs(postgres_url))
         proxy.cut()
-        assert first.wait(timeout=120) == 1, log_path.read_text("utf-8")[-4000:]
-    finally:
-        if first.poll() is None:
-            first.kill()
-    output = log_path.read_text("utf-8")
+
+    output = break_mid_crawl(first, postgres_url, log_path, record_then_cut)
+    [running] = before_the_cut
+    assert running["status"] == "running" and running["finished_at"] is None
     runs_spill = tmp_path / "spill.runs.jsonl"
     assert "Could not store this run's record in postgresql+psycopg://postgres:***@" in output
     assert f"kept in {runs_spill}" in output
@@ -467,14 +466,7 @@ def test_losing_redis_ends_the_run_with_its_reason_and_the_next_run_finishes_the
     try:
         log_path = tmp_path / "first.log"
         first = start_worker(base_url, postgres_url, via_proxy, redis_prefix, spill, log_path)
-        try:
-            assert wait_until(lambda: count_rows(postgres_url) >= 10, timeout=60)
-            redis_proxy.cut()
-            assert first.wait(timeout=120) == 1, log_path.read_text("utf-8")[-4000:]
-        finally:
-            if first.poll() is None:
-                first.kill()
-        output = log_path.read_text("utf-8")
+        output = break_mid_crawl(first, postgres_url, log_path, redis_proxy.cut)
         assert f"Redis {via_proxy} unavailable while" in output
         assert "result          FAILED: finish reason redis_unavailable; Redis " in output
         [record] = crawl_runs(postgres_url)
