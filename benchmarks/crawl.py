@@ -45,6 +45,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from benchmarks._demo_crawl import demo_crawl_command  # noqa: E402
 from demo_portal.content import Portal, build_portal  # noqa: E402
 from demo_portal.server import DemoPortalServer, start_server, stop_server  # noqa: E402
 
@@ -173,30 +174,13 @@ def run_pipeline(
     settings: tuple[str, ...] = (),
 ) -> CrawlFigures:
     database = workdir / ("profiled.sqlite3" if profile_to else "articles.sqlite3")
-    command = [sys.executable]
-    if profile_to is not None:
-        command += ["-m", "cProfile", "-o", str(profile_to)]
-    command += [
-        "-m",
-        "scrapy",
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        "-s",
-        "LOG_LEVEL=INFO",
-        "-s",
-        f"STORE_SPILL_PATH={workdir / 'spill-{database}.jsonl'}",
-    ]
-    for setting in settings:
-        command += ["-s", setting]
-    environment = {
-        **os.environ,
-        "DEMO_PORTAL_URL": base_url,
-        "DATABASE_URL": f"sqlite:///{database}",
-    }
+    command, environment = demo_crawl_command(
+        base_url,
+        database,
+        *settings,
+        log_level="INFO",
+        python_options=("-m", "cProfile", "-o", str(profile_to)) if profile_to else (),
+    )
     server.request_counts.clear()
     log_path = workdir / ("profiled.log" if profile_to else "pipeline.log")
     started = time.monotonic()

@@ -21,7 +21,6 @@ The figures go to stdout; nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -35,6 +34,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
+from benchmarks._demo_crawl import demo_crawl_command  # noqa: E402
 from demo_portal.content import Page, build_portal  # noqa: E402
 from demo_portal.server import DemoPortalServer, start_server, stop_server  # noqa: E402
 from storage.models import Article  # noqa: E402
@@ -54,26 +54,7 @@ def crawl(
 ) -> CrawlFigures:
     server.request_counts.clear()
     server.not_modified_counts.clear()
-    environment = {
-        **os.environ,
-        "DEMO_PORTAL_URL": base_url,
-        "DATABASE_URL": f"sqlite:///{database}",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "portal",
-        "-a",
-        "site=demo",
-        "-s",
-        "ALLOW_PRIVATE_NETWORKS=True",
-        "-s",
-        "LOG_LEVEL=WARNING",
-        "-s",
-        f"STORE_SPILL_PATH={database.parent / 'spill-{database}.jsonl'}",
-    ]
+    command, environment = demo_crawl_command(base_url, database, log_level="WARNING")
     started = time.monotonic()
     completed = subprocess.run(
         command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, check=False
