@@ -6,13 +6,13 @@ Both encodings are fed as raw bytes, as the spider would, so this also covers de
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crawler.extraction import extract_article
+from tests.conftest import unavailable
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "seed"
 
@@ -20,11 +20,8 @@ pytestmark = pytest.mark.corpus
 
 
 def _require_corpus() -> None:
-    if SEED_DIR.is_dir():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the evaluation corpus is missing at {SEED_DIR} (required under CI)")
-    pytest.skip(f"evaluation corpus not found at {SEED_DIR}")
+    if not SEED_DIR.is_dir():
+        unavailable(f"evaluation corpus not found at {SEED_DIR}")
 
 
 @pytest.fixture(scope="module")
